@@ -1,0 +1,34 @@
+import type { Json, JsonObject } from './json';
+
+export interface RpcOptions {
+  /** Target broker rank; FLUX_NODEID_ANY by default. */
+  nodeid?: number;
+  /** Give up with a FLUX_TIMEOUT error after this many milliseconds (connector default otherwise). */
+  timeoutMs?: number;
+}
+
+/**
+ * The one way every layer above src/flux talks to Flux. Implemented by the
+ * local:// and ssh:// connectors and by the embedded instance.
+ *
+ * Payloads are JSON objects in which 64-bit integers may be bigint; a job's
+ * `id` arriving from any handle is a bigint when it exceeds 2^53 and may be a
+ * number otherwise (callers normalise with BigInt()).
+ */
+export interface FluxHandle {
+  /** Where this handle is connected, e.g. "local:///run/flux/local" or "embedded:seed=1,jobs=5000". */
+  readonly uri: string;
+
+  /** One request, one response: resolves with the response payload (undefined when it has none); rejects with FluxRpcError. */
+  rpc(topic: string, payload?: JsonObject, options?: RpcOptions): Promise<Json | undefined>;
+
+  /**
+   * A request sent with the STREAMING flag. Yields each success response's payload in order;
+   * finishes at the ENODATA end-of-stream response; throws FluxRpcError for any other error
+   * response. Leaving the loop early (break/return) releases the request.
+   */
+  rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined>;
+
+  /** Fail every RPC in flight and release the connection. */
+  close(): Promise<void>;
+}
