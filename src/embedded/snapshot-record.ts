@@ -5,6 +5,7 @@
  * would make the embedded instance answer differently from the source instance.
  */
 import { ALL_RESULTS_MASK, JobResult, JobState } from '../flux/constants';
+import { IdsetError, parseIdsetRanges } from '../flux/idset';
 import type { Json, JsonObject } from '../flux/json';
 
 /** The 32 attributes of job-list.list-attrs, in that order (the order "all" produces). */
@@ -193,6 +194,15 @@ export function checkJobRecord(value: Json | undefined): SnapshotJobRecord {
 
   for (const key of ['name', 'cwd', 'queue', 'project', 'bank', 'ranks', 'nodelist', 'exception_type', 'exception_note']) {
     string(record, key);
+  }
+  const ranks = record.ranks;
+  if (typeof ranks === 'string') {
+    try {
+      parseIdsetRanges(ranks);
+    } catch (error) {
+      if (error instanceof IdsetError) throw new RecordProblem(`"ranks" ${JSON.stringify(ranks)} is not an RFC 22 idset: ${error.message}`);
+      throw error;
+    }
   }
   for (const key of ['ntasks', 'ncores', 'nnodes']) integerIn(record, key, 0, Number.MAX_SAFE_INTEGER);
   integerIn(record, 'waitstatus', -0x80000000, 0x7fffffff);
