@@ -35,7 +35,7 @@ function fakeHandle(options: FakeOptions = {}): FluxHandle & { requests: [string
       if (topic === 'job-list.job-stats') return fixtureStats;
       throw new FluxRpcError(topic, Errno.ENOSYS);
     },
-    async *rpcStream(topic, payload) {
+    async *rpcStream(topic, payload): AsyncGenerator<Json | undefined> {
       requests.push([topic, payload]);
       if (topic !== 'job-list.list') throw new FluxRpcError(topic, Errno.ENOSYS);
       if (options.oneShot) {
