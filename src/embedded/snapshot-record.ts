@@ -5,6 +5,7 @@
  * would make the embedded instance answer differently from the source instance.
  */
 import { ALL_RESULTS_MASK, JobResult, JobState } from '../flux/constants';
+import { HostlistError, hostlistCount } from '../flux/hostlist';
 import { IdsetError, parseIdsetRanges } from '../flux/idset';
 import type { Json, JsonObject } from '../flux/json';
 
@@ -201,6 +202,15 @@ export function checkJobRecord(value: Json | undefined): SnapshotJobRecord {
       parseIdsetRanges(ranks);
     } catch (error) {
       if (error instanceof IdsetError) throw new RecordProblem(`"ranks" ${JSON.stringify(ranks)} is not an RFC 22 idset: ${error.message}`);
+      throw error;
+    }
+  }
+  const nodelist = record.nodelist;
+  if (typeof nodelist === 'string') {
+    try {
+      hostlistCount(nodelist);
+    } catch (error) {
+      if (error instanceof HostlistError) throw new RecordProblem(`"nodelist" is not an RFC 29 hostlist: ${error.message}`);
       throw error;
     }
   }

@@ -177,6 +177,7 @@ describe('parseSnapshot refuses, naming the file, the job and the problem', () =
     ['annotations an array', (j) => (j.annotations = []), '"annotations" must be an object, got an array'],
     ['dependencies with a number', (j) => (j.dependencies = ['after=1', 2]), '"dependencies"[1] must be a string, got the integer 2'],
     ['ranks not an idset', (j) => (j.ranks = '3-1'), '"ranks" "3-1" is not an RFC 22 idset: error parsing range \'3-1\''],
+    ['nodelist not a hostlist', (j) => (j.nodelist = 'node[1-'), '"nodelist" is not an RFC 29 hostlist: invalid hostlist \'node[1-\': unbalanced brackets in \'node[1-\''],
     ['an unknown attribute', (j) => (j.colour = 'red'), 'unknown attribute "colour" (job-list has no such attribute)'],
     ['result on a pending job', (j) => (j.result = 1), '"result" is present but the job is SCHED, and job-list reports it only for INACTIVE jobs'],
     ['a SCHED job without priority', (j) => delete j.priority, '"priority" is missing (the job is SCHED)'],
