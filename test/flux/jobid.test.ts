@@ -11,6 +11,7 @@ import {
   parseJobId,
   type JobIdEncoding,
 } from '../../src/flux/jobid';
+import recordedIds from '../fixtures/flux-0.88-jobids.json';
 
 /** Catch the JobIdError a call throws, failing the test if it throws anything else or nothing. */
 function jobIdErrorOf(fn: () => unknown): JobIdError {
@@ -177,6 +178,24 @@ describe('RFC 19 example and more F58 pairs from flux-core', () => {
   it('encoding names are case-insensitive, as in Flux', () => {
     expect(encodeJobId(65535n, 'HEX' as JobIdEncoding)).toBe('0xffff');
     expect(encodeJobId(65535n, 'F58Plain' as JobIdEncoding)).toBe('fLUv');
+  });
+});
+
+describe('IDs recorded from a flux-core 0.88 broker', () => {
+  const jobs = recordedIds.jobs.map((job) => ({ id: BigInt(job.dec), f58: job.f58 }));
+
+  it('has the recorded jobs', () => {
+    expect(jobs).toHaveLength(83);
+  });
+
+  it.each(jobs)('$id is $f58, both ways', ({ id, f58 }) => {
+    expect(encodeJobId(id)).toBe(f58);
+    expect(parseJobId(f58)).toBe(id);
+    expect(parseJobId(encodeJobId(id, 'kvs'))).toBe(id);
+  });
+
+  it('were all issued by generator 0 (the rank-0 ingest of a one-broker instance)', () => {
+    expect(jobs.map(({ id }) => fluidGenerator(id))).toEqual(jobs.map(() => 0));
   });
 });
 
