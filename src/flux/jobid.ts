@@ -52,9 +52,11 @@ const DECIMAL = /^\+?([0-9]+)[ \t\n\v\f\r]*$/;
 const WORDS_PER_JOBID = 6;
 /** Flux's emoji digits all start with UTF-8 bytes F0 9F, i.e. lie in U+1F000..U+1FFFF. */
 const EMOJI_BLOCK_START = 0x1f000;
+const EMOJI_BLOCK_END = 0x1ffff;
 /**
- * Flux's emoji digits were chosen from the 2010 (Unicode 6.0) emoji set, and no Unicode 6.0
- * character in the U+1Fxxx range lies above U+1F6C5; anything higher is certainly not a digit.
+ * Flux's emoji digits were chosen from the 2010 (Unicode 6.0) emoji, and no Unicode 6.0 emoji
+ * lies above U+1F6C5 (later ones, like U+1F984 unicorn, cannot be digits), so input with such a
+ * character is certainly invalid even without the digit table.
  */
 const EMOJI_HIGHEST_POSSIBLE_DIGIT = 0x1f6c5;
 const EMOJI_MIN_BYTES = 4;
@@ -124,7 +126,7 @@ function looksLikeEmoji(body: string): boolean {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes < EMOJI_MIN_BYTES || bytes > EMOJI_MAX_BYTES || bytes % 4 !== 0) return false;
   const first = body.codePointAt(0) ?? 0;
-  return first >= EMOJI_BLOCK_START && first <= 0x1ffff;
+  return first >= EMOJI_BLOCK_START && first <= EMOJI_BLOCK_END;
 }
 
 function parseEmoji(input: string, body: string): never {
