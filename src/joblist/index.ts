@@ -1,0 +1,22 @@
+export { JobListError, type JobListErrorCode } from './errors';
+export { type JobRecord, toJobRecord } from './job-record';
+export { JobInfo, type JobInfoOptions, type JobException, type FluxJobInfoField } from './job-info';
+export {
+  DEFAULT_STREAM_THRESHOLD,
+  JobListRPC,
+  jobList,
+  jobListInactive,
+  jobListPayload,
+  shouldStream,
+  processUserId,
+  type JobListRequest,
+  type JobListInactiveRequest,
+} from './job-list-rpc';
+export { JobListIdRPC, JobListIdsFuture, jobListId, getJob, toJobIdInput, type JobIdInput } from './job-list-id';
+export { JobList, type JobListOptions } from './job-list';
+export { jobFieldsToAttrs, JOB_LIST_ATTRS } from './fields-to-attrs';
+export { JobStats } from './job-stats';
+export { stateToString, resultToString, type NameFormat } from './state-names';
+export { formatFsd } from './fsd';
+export { signalDescription } from './signal-description';
+export { systemUserDatabase, parsePasswd, type UserDatabase } from './user-database';

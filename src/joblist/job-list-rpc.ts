@@ -1,0 +1,184 @@
+import { FLUX_USERID_UNKNOWN, JobState } from '../flux/constants';
+import { FluxError } from '../flux/errors';
+import type { FluxHandle } from '../flux/handle';
+import type { Json, JsonObject } from '../flux/json';
+import { JobListError } from './errors';
+import { JobInfo, type JobInfoOptions } from './job-info';
+import { describe, isJsonObject, toJobRecord, type JobRecord } from './job-record';
+
+export const LIST_TOPIC = 'job-list.list';
+
+/**
+ * Largest `max_entries` still asked for in one non-streaming response. Streaming costs the
+ * broker one message per job (about 73 µs each on a measured 0.88 broker), so moderate pages are
+ * cheaper as one reply; unlimited (0) and larger requests stream, as Flux's own tools do.
+ */
+export const DEFAULT_STREAM_THRESHOLD = 1000;
+
+/** The uid of this process, which Flux's job_list() filters on by default. */
+export function processUserId(): number {
+  return typeof process.getuid === 'function' ? process.getuid() : FLUX_USERID_UNKNOWN;
+}
+
+export interface JobListRequest {
+  /** Most jobs to return; 0 = no limit. Default 1000. */
+  maxEntries?: number;
+  /** job-list attributes to fetch. Default ["all"]. */
+  attrs?: string[];
+  /**
+   * Only this user's jobs; FLUX_USERID_UNKNOWN for every user. Default: the uid of this
+   * process, as in Flux's job_list() (JobList, by contrast, defaults to every user).
+   */
+  userid?: number;
+  /** State bits, ORed with `results` when both are given. 0 = any. */
+  states?: number;
+  /** Result bits. 0 = any. */
+  results?: number;
+  /** Only inactive jobs that became inactive after this Unix time. Default 0.0. */
+  since?: number;
+  /** Only jobs with this name (ignored when empty). */
+  name?: string | null;
+  /** Only jobs in this queue or these queues (ignored when empty). */
+  queue?: string | Iterable<string> | null;
+  /** An RFC 31 constraint ANDed with the filters above. */
+  constraint?: JsonObject | null;
+  /**
+   * Ask without the streaming flag when 1 <= maxEntries <= streamThreshold; stream otherwise.
+   * 0 always streams. Default DEFAULT_STREAM_THRESHOLD.
+   */
+  streamThreshold?: number;
+}
+
+function integerOption(value: number, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new JobListError('INVALID_ARGUMENT', `${what} must be a finite number, got ${String(value)}`);
+  }
+  // Python's int() truncates toward zero.
+  return Math.trunc(value);
+}
+
+function queueList(queue: unknown): string[] | undefined {
+  if (typeof queue === 'string') return queue === '' ? undefined : [queue];
+  if (queue === undefined || queue === null || queue === false || queue === 0) return undefined;
+  if (typeof queue === 'object' && Symbol.iterator in queue) {
+    const list = Array.from(queue as Iterable<string>);
+    return list.length === 0 ? undefined : list;
+  }
+  throw new JobListError('INVALID_ARGUMENT', 'queue parameter must be a string or iterable');
+}
+
+/**
+ * The job-list.list payload Flux's job_list() builds: filters become an RFC 31 constraint
+ * `{"and":[<constraint>?, userid?, name?, queue?, states/results?]}`, states and results ORed.
+ */
+export function jobListPayload(request: JobListRequest = {}): JsonObject {
+  const maxEntries = integerOption(request.maxEntries ?? 1000, 'maxEntries');
+  const since = request.since ?? 0.0;
+  if (typeof since !== 'number' || !Number.isFinite(since)) {
+    throw new JobListError('INVALID_ARGUMENT', `since must be a finite number, got ${String(since)}`);
+  }
+  const userid = request.userid ?? processUserId();
+  const states = request.states ?? 0;
+  const results = request.results ?? 0;
+
+  const terms: Json[] = request.constraint !== undefined && request.constraint !== null ? [request.constraint] : [];
+  if (userid !== FLUX_USERID_UNKNOWN) terms.push({ userid: [userid] });
+  if (typeof request.name === 'string' && request.name !== '') terms.push({ name: [request.name] });
+  const queues = queueList(request.queue);
+  if (queues !== undefined) terms.push({ queue: queues });
+  if (states && results) terms.push({ or: [{ states: [states] }, { results: [results] }] });
+  else if (states) terms.push({ states: [states] });
+  else if (results) terms.push({ results: [results] });
+
+  return {
+    max_entries: maxEntries,
+    attrs: [...(request.attrs ?? ['all'])],
+    since,
+    constraint: { and: terms },
+  };
+}
+
+/** Whether a list of at most `maxEntries` jobs is read as a stream (see DEFAULT_STREAM_THRESHOLD). */
+export function shouldStream(maxEntries: number, streamThreshold: number = DEFAULT_STREAM_THRESHOLD): boolean {
+  return !(maxEntries >= 1 && maxEntries <= streamThreshold);
+}
+
+function jobsOf(response: Json | undefined): { jobs: Json[]; body: JsonObject } {
+  if (!isJsonObject(response) || !Array.isArray(response.jobs)) {
+    throw new FluxError('FLUX_PROTOCOL', `${LIST_TOPIC}: expected {"jobs":[...]}, got ${describe(response)}`);
+  }
+  return { jobs: response.jobs, body: response };
+}
+
+/**
+ * A job-list.list request in flight (sent when constructed), like Flux's JobListRPC.
+ *
+ * Streaming requests are read the way Flux's client reads them: jobs from every response;
+ * if the first response has no `version` (or version 0) the service is answering the old
+ * one-response way and that response is all; otherwise read on to the ENODATA end of stream.
+ * An error response at any point rejects getJobs() with the FluxRpcError.
+ */
+export class JobListRPC {
+  private readonly result: Promise<JobRecord[]>;
+
+  constructor(
+    private readonly handle: FluxHandle,
+    readonly payload: JsonObject,
+    readonly streaming: boolean,
+  ) {
+    this.result = streaming ? this.readStream() : this.readSingle();
+    // Rejections are delivered by getJobs(); until then they must not count as unhandled.
+    this.result.catch(() => undefined);
+  }
+
+  /** Every job the service returned, in its order. */
+  getJobs(): Promise<JobRecord[]> {
+    return this.result;
+  }
+
+  /** The jobs as JobInfo objects. */
+  async getJobInfos(options?: JobInfoOptions): Promise<JobInfo[]> {
+    const records = await this.result;
+    return records.map((record) => new JobInfo(record, options));
+  }
+
+  private async readSingle(): Promise<JobRecord[]> {
+    const { jobs } = jobsOf(await this.handle.rpc(LIST_TOPIC, this.payload));
+    return jobs.map((job) => toJobRecord(job, LIST_TOPIC));
+  }
+
+  private async readStream(): Promise<JobRecord[]> {
+    const records: JobRecord[] = [];
+    let first = true;
+    for await (const response of this.handle.rpcStream(LIST_TOPIC, this.payload)) {
+      const { jobs, body } = jobsOf(response);
+      for (const job of jobs) records.push(toJobRecord(job, LIST_TOPIC));
+      if (first) {
+        const version = body.version;
+        if (version === undefined || version === 0 || version === 0n || version === false) break;
+        first = false;
+      }
+    }
+    return records;
+  }
+}
+
+/**
+ * List jobs (Flux's job_list()). Defaults: 1000 jobs, all attributes, the current process's
+ * jobs only (userid = process uid), any state, since 0.0.
+ */
+export function jobList(handle: FluxHandle, request: JobListRequest = {}): JobListRPC {
+  const payload = jobListPayload(request);
+  const streaming = shouldStream(payload.max_entries as number, request.streamThreshold ?? DEFAULT_STREAM_THRESHOLD);
+  return new JobListRPC(handle, payload, streaming);
+}
+
+export type JobListInactiveRequest = Pick<
+  JobListRequest,
+  'since' | 'maxEntries' | 'attrs' | 'name' | 'queue' | 'constraint' | 'streamThreshold'
+>;
+
+/** Inactive jobs of every user (Flux's job_list_inactive()). */
+export function jobListInactive(handle: FluxHandle, request: JobListInactiveRequest = {}): JobListRPC {
+  return jobList(handle, { ...request, userid: FLUX_USERID_UNKNOWN, states: JobState.INACTIVE, results: 0 });
+}
