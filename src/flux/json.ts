@@ -63,6 +63,11 @@ function protectLargeIntegers(text: string): string | null {
         copiedUpTo = j;
       }
     }
+    // Skip the fraction and exponent too, so their digits are not read as another integer
+    // (0.09481167793273926 would otherwise turn its 17 fraction digits into a bigint).
+    if (!isInteger) {
+      while (j < n && /[0-9.eE+-]/.test(text.charAt(j))) j++;
+    }
     i = j - 1;
   }
   if (out === null) return null;
