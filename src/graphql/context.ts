@@ -1,0 +1,40 @@
+import type { GraphQLError } from 'graphql';
+import type { FluxHandle } from '../flux/handle';
+import { JobLoader, type JobBatchListener } from './loaders/job-loader';
+
+/** Page sizes for connections: used when neither first nor last is given, and the most allowed. */
+export interface PageLimits {
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+export const DEFAULT_PAGE_LIMITS: PageLimits = { defaultPageSize: 50, maxPageSize: 1000 };
+
+/** What every resolver of one request sees. Built fresh per request: nothing here is shared. */
+export interface GraphQLContext {
+  handle: FluxHandle;
+  /** Batches and caches every job-by-ID lookup of this request. */
+  jobLoader: JobLoader;
+  pageLimits: PageLimits;
+  /**
+   * Errors that do not stop a field from returning data (e.g. an unknown ID among jobs(ids:)):
+   * the server appends them to the response's `errors` after execution.
+   */
+  deferredErrors: GraphQLError[];
+}
+
+export interface ContextOptions {
+  handle: FluxHandle;
+  pageLimits?: PageLimits;
+  /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
+  onJobBatch?: JobBatchListener;
+}
+
+export function createGraphQLContext(options: ContextOptions): GraphQLContext {
+  return {
+    handle: options.handle,
+    jobLoader: new JobLoader(options.handle, options.onJobBatch),
+    pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
+    deferredErrors: [],
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Every job-by-ID lookup of one request (job, node, nodes, jobs(ids:), under any alias) goes
+ * through one JobLoader. Lookups made in the same tick become one batch: one
+ * JobListIdsFuture with all its list-id RPCs in flight at once, each ID asked for once, with
+ * the union of the attributes the lookups of that batch need.
+ */
+import DataLoader from 'dataloader';
+import type { FluxHandle } from '../../flux/handle';
+import { encodeJobId } from '../../flux/jobid';
+import { JobListIdsFuture, type JobRecord } from '../../joblist';
+import { ErrorCode, graphqlError } from '../errors';
+
+export interface JobBatch {
+  ids: bigint[];
+  attrs: string[];
+}
+export type JobBatchListener = (batch: JobBatch) => void;
+
+interface CacheEntry {
+  /** The attributes the lookup was sent with; undefined while its batch has not been sent. */
+  attrs: ReadonlySet<string> | undefined;
+  promise: Promise<JobRecord | null>;
+}
+
+export class JobLoader {
+  private readonly cache = new Map<bigint, CacheEntry>();
+  private readonly queuedAttrs = new Set<string>();
+  private readonly loader: DataLoader<bigint, JobRecord | null>;
+
+  constructor(
+    private readonly handle: FluxHandle,
+    private readonly onBatch?: JobBatchListener,
+  ) {
+    // Our own cache decides what may be reused (it must also cover the attributes), so
+    // DataLoader only batches; it never sees the same key twice in one batch.
+    this.loader = new DataLoader((ids) => this.fetchBatch(ids), { cache: false });
+  }
+
+  /**
+   * The job's record with at least `attrs`, or null when Flux does not know the ID.
+   * Rejects only when Flux fails in another way (for this ID or for the whole batch).
+   */
+  load(id: bigint, attrs: readonly string[]): Promise<JobRecord | null> {
+    const entry = this.cache.get(id);
+    if (entry !== undefined) {
+      if (entry.attrs === undefined) {
+        // Its batch has not been sent yet: widen the batch instead of asking twice.
+        for (const attr of attrs) this.queuedAttrs.add(attr);
+        return entry.promise;
+      }
+      if (attrs.every((attr) => entry.attrs?.has(attr))) return entry.promise;
+    }
+    for (const attr of attrs) this.queuedAttrs.add(attr);
+    const fresh: CacheEntry = { attrs: undefined, promise: this.loader.load(id) };
+    this.cache.set(id, fresh);
+    return fresh.promise;
+  }
+
+  private async fetchBatch(ids: readonly bigint[]): Promise<(JobRecord | null | Error)[]> {
+    const attrs = [...this.queuedAttrs].sort();
+    this.queuedAttrs.clear();
+    const sentWith: ReadonlySet<string> = new Set(attrs);
+    for (const id of ids) {
+      const entry = this.cache.get(id);
+      if (entry !== undefined) entry.attrs = sentWith;
+    }
+    this.onBatch?.({ ids: [...ids], attrs });
+
+    const future = new JobListIdsFuture(
+      this.handle,
+      ids.map((id) => ({ input: id.toString(), id })),
+      attrs,
+    );
+    const found = new Map<bigint, JobRecord>();
+    for (const record of await future.getJobs()) found.set(record.id, record);
+    // The future records one message per ID it did not return, in request order.
+    const messages = future.errors;
+    let failed = 0;
+    return ids.map((id) => {
+      const record = found.get(id);
+      if (record !== undefined) return record;
+      const message = messages[failed++] ?? '';
+      if (message.startsWith('JobID ')) return null;
+      return graphqlError(ErrorCode.FLUX_ERROR, `job ${encodeJobId(id)}: ${message}`);
+    });
+  }
+}

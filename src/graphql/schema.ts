@@ -1,0 +1,15 @@
+import { builder } from './builder';
+import './types/scalars';
+import './types/job-state';
+import './types/job-result';
+import './types/job-filter';
+import './types/job-id-encoding';
+import './types/job-exception';
+import './types/job';
+import './types/job-connection';
+import './types/job-stats';
+import './types/job-attributes';
+
+builder.queryType({ description: 'Jobs of one Flux instance, read through its job-list service.' });
+
+export const schema = builder.toSchema();
