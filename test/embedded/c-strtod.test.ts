@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { strtodWhole } from '../../src/embedded/c-strtod';
+
+describe('strtodWhole (glibc strtod, whole string, no ERANGE)', () => {
+  it.each<[string, number]>([
+    ['', 0],
+    ['0', 0],
+    ['1', 1],
+    ['1234.5', 1234.5],
+    ['1.', 1],
+    ['.5', 0.5],
+    ['00012', 12],
+    ['1e9', 1e9],
+    ['1E9', 1e9],
+    ['1.5e+3', 1500],
+    ['15e-1', 1.5],
+    ['1.e2', 100],
+    ['+7', 7],
+    ['-7', -7],
+    [' 1', 1],
+    ['\t\n\v\f\r 2', 2],
+    ['  -3.25', -3.25],
+    ['1700000000', 1700000000],
+    ['946713600.0', 946713600],
+    ['1795637772.6942372', 1795637772.6942372],
+    ['0x10', 16],
+    ['0X10', 16],
+    ['0xff', 255],
+    ['0x1.8', 1.5],
+    ['0x.8', 0.5],
+    ['0x1p4', 16],
+    ['0x1P-1', 0.5],
+    ['0x1.8p+1', 3],
+    ['-0x10', -16],
+    ['0x' + 'f'.repeat(20), 0xffffffffffffffffffff],
+    ['0x1' + '0'.repeat(200) + 'p-800', 1],
+    ['inf', Infinity],
+    ['INF', Infinity],
+    ['Infinity', Infinity],
+    ['-inf', -Infinity],
+    ['+INFINITY', Infinity],
+    ['0e999999', 0],
+    ['0x0p99999', 0],
+    ['2.2250738585072014e-308', 2.2250738585072014e-308],
+    ['1.7976931348623157e308', 1.7976931348623157e308],
+  ])('%j → %d', (text, value) => {
+    expect(strtodWhole(text)).toBe(value);
+  });
+
+  it('keeps the sign of zero', () => {
+    expect(Object.is(strtodWhole('-0'), -0)).toBe(true);
+    expect(Object.is(strtodWhole('-0.0e5'), -0)).toBe(true);
+  });
+
+  it.each(['nan', 'NaN', 'NAN', '-nan', 'nan()', 'nan(123)', 'nan(abc_DEF)', ' nan'])('%j is NaN', (text) => {
+    expect(strtodWhole(text)).toBeNaN();
+  });
+
+  it.each([
+    ' ', // blanks only: nothing converted, the end pointer stays on the blank
+    '+',
+    '-',
+    '.',
+    'e5',
+    '1 ',
+    '1x',
+    '1e',
+    '1e+',
+    '1.5.',
+    '1,5',
+    '0x',
+    '0xg',
+    '0x1p',
+    'infinit',
+    'infinityx',
+    'nan(',
+    'nan(a b)',
+    'nana',
+    '--1',
+    '+-1',
+    '1e400', // overflow → ERANGE
+    '-1e400',
+    '0x1p1024',
+    '1e-400', // underflow → ERANGE
+    '1e-310', // subnormal, inexact → ERANGE
+    '0x1p-1075',
+    '１', // not an ASCII digit
+    '\u00a01', // not a C-locale blank
+  ])('%j is refused', (text) => {
+    expect(strtodWhole(text)).toBeUndefined();
+  });
+
+  it('agrees with JavaScript on ordinary decimal text', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }), (value) => {
+        // Skip the subnormal band, where glibc reports ERANGE.
+        fc.pre(value === 0 || Math.abs(value) >= 2.2250738585072014e-308);
+        expect(strtodWhole(String(value))).toBe(value);
+        expect(strtodWhole(value.toExponential())).toBe(Number(value.toExponential()));
+      }),
+    );
+  });
+
+  it('reads hexadecimal integers exactly', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(strtodWhole(`0x${n.toString(16)}`)).toBe(n);
+      }),
+    );
+  });
+
+  it('stays fast on long hostile input', () => {
+    const long = '1'.repeat(100_000);
+    expect(strtodWhole(`${long}x`)).toBeUndefined();
+    expect(strtodWhole(`${long}.${long}e`)).toBeUndefined();
+    expect(strtodWhole(`0x${'f'.repeat(100_000)}p-`)).toBeUndefined();
+    expect(strtodWhole(' '.repeat(100_000))).toBeUndefined();
+  });
+});
