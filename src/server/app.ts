@@ -1,0 +1,73 @@
+/**
+ * The GraphQL HTTP application: a graphql-yoga instance serving the schema at /graphql
+ * (GraphiQL for browsers), /healthz, with query limits and error masking. It never listens:
+ * call app.fetch(...) in tests, or hand it to http.createServer (see serve.ts).
+ */
+import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import type { FluxHandle } from '../flux/handle';
+import { createGraphQLContext, DEFAULT_PAGE_LIMITS, type GraphQLContext, type PageLimits } from '../graphql/context';
+import { toExpectedGraphQLError } from '../graphql/errors';
+import type { JobBatchListener } from '../graphql/loaders/job-loader';
+import { schema } from '../graphql/schema';
+import { useDeferredErrors } from './deferred-errors';
+import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
+import { useHealthCheck } from './health';
+import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface AppOptions {
+  /** Where jobs come from: a real instance's handle or an embedded instance's. */
+  handle: FluxHandle;
+  /** Named by /healthz and the start-up line (default: the handle's URI). */
+  backend?: string;
+  /** Connection page sizes (default 50, at most 1000). */
+  pageLimits?: Partial<PageLimits>;
+  queryLimits?: Partial<QueryLimits>;
+  /** Serve GraphiQL to browsers at /graphql (default true). */
+  graphiql?: boolean;
+  /** yoga's logging: false for none, a level, or a logger (default "info"). */
+  logging?: boolean | YogaLogger | 'debug' | 'info' | 'warn' | 'error';
+  /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
+  onJobBatch?: JobBatchListener;
+}
+
+export type FluxGraphQLApp = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+function checkPageLimits(limits: PageLimits): PageLimits {
+  const { defaultPageSize, maxPageSize } = limits;
+  if (!Number.isSafeInteger(maxPageSize) || maxPageSize < 1) throw new RangeError(`maxPageSize must be a positive integer (got ${maxPageSize})`);
+  if (!Number.isSafeInteger(defaultPageSize) || defaultPageSize < 0 || defaultPageSize > maxPageSize) {
+    throw new RangeError(`defaultPageSize must be an integer from 0 to maxPageSize ${maxPageSize} (got ${defaultPageSize})`);
+  }
+  return limits;
+}
+
+export function createApp(options: AppOptions): FluxGraphQLApp {
+  const { handle, onJobBatch } = options;
+  const maxPageSize = options.pageLimits?.maxPageSize ?? DEFAULT_PAGE_LIMITS.maxPageSize;
+  const pageLimits = checkPageLimits({
+    maxPageSize,
+    defaultPageSize: options.pageLimits?.defaultPageSize ?? Math.min(DEFAULT_PAGE_LIMITS.defaultPageSize, maxPageSize),
+  });
+  const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    graphiql: options.graphiql === false ? false : GRAPHIQL_OPTIONS,
+    renderGraphiQL: renderOfflineGraphiQL,
+    logging: options.logging ?? 'info',
+    context: () => createGraphQLContext({ handle, pageLimits, onJobBatch }),
+    maskedErrors: {
+      // Failures a client can act on keep their message and get a code; the rest stay masked.
+      maskError: (error, message, isDev) => toExpectedGraphQLError(error) ?? yogaMaskError(error, message, isDev),
+    },
+    plugins: [
+      useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
+      useQueryLimits(queryLimits),
+      useDeferredErrors(),
+    ],
+  });
+}

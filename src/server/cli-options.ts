@@ -1,0 +1,59 @@
+/**
+ * Parsers for command-line values: each returns the value or throws commander's
+ * InvalidArgumentError with a sentence saying what is expected.
+ */
+import { InvalidArgumentError } from 'commander';
+
+function integerIn(text: string, what: string, min: number, max: number): number {
+  const trimmed = text.trim();
+  if (!/^[+-]?\d+$/.test(trimmed)) throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}.`);
+  const value = Number(trimmed);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+export function parsePort(text: string): number {
+  return integerIn(text, 'The port', 0, 65535);
+}
+
+export function parseJobCount(text: string): number {
+  return integerIn(text, 'The number of jobs', 0, 10_000_000);
+}
+
+export function parseSeed(text: string): number {
+  return integerIn(text, 'The seed', 0, 2 ** 32 - 1);
+}
+
+export function parsePageSize(text: string): number {
+  return integerIn(text, 'The page size', 1, 100_000);
+}
+
+export function parseLatency(text: string): number {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (trimmed === '' || !Number.isFinite(value) || value < 0 || value > 60_000) {
+    throw new InvalidArgumentError('The latency must be a number of milliseconds from 0 to 60000.');
+  }
+  return value;
+}
+
+export function parseHost(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '' || /\s/.test(trimmed)) throw new InvalidArgumentError('The host must be an address or name without spaces.');
+  return trimmed;
+}
+
+export function parseFluxUri(text: string): string {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(trimmed)) {
+    throw new InvalidArgumentError('The Flux URI must look like local:///run/flux/local or ssh://host/path.');
+  }
+  return trimmed;
+}
+
+export function parseSocketPath(text: string): string {
+  if (text.trim() === '') throw new InvalidArgumentError('The socket path must not be empty.');
+  return text;
+}

@@ -1,0 +1,40 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphiQLOptions } from 'graphql-yoga';
+
+/** What GraphiQL shows the first time it is opened. */
+export const DEFAULT_GRAPHIQL_QUERY = `# flux-graphql: the jobs of a Flux instance.
+# Run this with the ▶ button; Docs (top left) lists every field.
+query RecentJobs {
+  jobStats { pending running inactive successful unsuccessful }
+  jobs(first: 20) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        username
+        state
+        status
+        queue
+        nnodes
+        runtime
+        contextualInfo
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
+
+export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
+  title: 'flux-graphql',
+  defaultQuery: DEFAULT_GRAPHIQL_QUERY,
+};
+
+/**
+ * GraphiQL with its scripts and styles inlined in the page (@graphql-yoga/render-graphiql), so
+ * it works where no CDN can be reached; yoga's built-in page loads them from unpkg.
+ */
+export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
+  return renderGraphiQL(options);
+}
