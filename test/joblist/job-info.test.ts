@@ -244,13 +244,14 @@ describe('t_remaining', () => {
   });
 
   it('is 0.0 in Flux (undefined typed) for jobs that are not running or never expire', () => {
-    for (const record of [
+    const records: JsonObject[] = [
       { id: 1, state: 16, t_run: 900, expiration: 0.0 },
       { id: 1, state: 16, t_run: 900 },
       { id: 1, state: 32, expiration: NOW + 50 },
       { id: 1, state: 8 },
       { id: 1 },
-    ]) {
+    ];
+    for (const record of records) {
       const job = info(record);
       expect(job.fluxField('t_remaining')).toBe(0);
       expect(job.tRemaining).toBeUndefined();
