@@ -127,7 +127,7 @@ describe('strtodWhole (glibc strtod, whole string, no ERANGE)', () => {
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }), (value) => {
         // Skip the subnormal band, where glibc reports ERANGE.
         fc.pre(value === 0 || Math.abs(value) >= 2.2250738585072014e-308);
-        expect(strtodWhole(String(value))).toBe(value);
+        expect(strtodWhole(String(value))).toBe(Number(String(value))); // String(-0) is "0"
         expect(strtodWhole(value.toExponential())).toBe(Number(value.toExponential()));
       }),
     );
