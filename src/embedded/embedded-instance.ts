@@ -1,0 +1,83 @@
+/**
+ * An embedded Flux instance: a job store fed through a JobSink, the job-list service that
+ * answers for it, and FluxHandles connected to that service.
+ */
+import { Role } from '../flux/constants';
+import type { Json } from '../flux/json';
+import { EmbeddedHandle, type EmbeddedHandleOptions } from './embedded-handle';
+import { JobListService } from './job-list-service';
+import { JobStore } from './job-store';
+import { JournalGate } from './journal-gate';
+import type { JobSink } from './service-types';
+import type { TimerApi } from './stats-watchers';
+
+export interface EmbeddedInstanceOptions {
+  /** Configured queues ([queues] table); job-stats lists them even while empty. */
+  queues?: readonly string[];
+  /** `[job-list] max_comparisons`; default 1,000,000; 0 = unlimited. */
+  maxComparisons?: number;
+  /** `[access] private-mode`; default false. */
+  privateMode?: boolean;
+  /** Number of brokers (bounds hostlist/ranks constraints); default 1. */
+  instanceSize?: number;
+  /** The instance's clock in seconds (Unix time); default the system clock. */
+  now?: () => number;
+  /** The instance owner's uid: handles act as the owner unless told otherwise. Default 0. */
+  ownerUserid?: number;
+  /** URI reported by handles, e.g. "embedded:jobs=5000,seed=1". */
+  uri?: string;
+  /** Timers for batching streamed job-stats updates (tests may pass fakes). */
+  timers?: TimerApi;
+}
+
+export class EmbeddedInstance {
+  readonly store: JobStore;
+  readonly service: JobListService;
+  /** Where workloads deliver jobs and events (held back while job-list is paused). */
+  readonly sink: JobSink;
+  readonly now: () => number;
+  readonly ownerUserid: number;
+  readonly uri: string;
+
+  constructor(options: EmbeddedInstanceOptions = {}) {
+    let service: JobListService | undefined;
+    this.store = new JobStore({ queues: options.queues, onStatsChange: () => service?.statsChanged() });
+    const gate = new JournalGate(this.store);
+    service = new JobListService(this.store, {
+      maxComparisons: options.maxComparisons,
+      privateMode: options.privateMode,
+      instanceSize: options.instanceSize,
+      timers: options.timers,
+      journal: gate,
+    });
+    this.service = service;
+    this.store.onStateChange = (slot) => service?.jobStateChanged(slot);
+    this.sink = gate;
+    this.now = options.now ?? (() => Date.now() / 1000);
+    this.ownerUserid = options.ownerUserid ?? 0;
+    this.uri = options.uri ?? 'embedded:';
+  }
+
+  /**
+   * Loads job-list records (as job-list.list returns them with attrs ["all"]) in job-list order,
+   * e.g. the jobs of a snapshot. All are checked before any is added.
+   */
+  loadRecords(records: readonly Json[]): void {
+    this.store.ingestRecords(records);
+  }
+
+  /** A handle to this instance; by default with the owner's credentials. */
+  handle(options: EmbeddedHandleOptions = {}): EmbeddedHandle {
+    return new EmbeddedHandle(this.service, {
+      uri: this.uri,
+      userid: this.ownerUserid,
+      rolemask: Role.OWNER,
+      ...options,
+    });
+  }
+
+  /** Stops timers; handles stay usable but streamed job-stats updates end. */
+  close(): void {
+    this.service.close();
+  }
+}
