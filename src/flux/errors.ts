@@ -7,6 +7,7 @@ export type FluxErrorCode =
   | 'FLUX_DISCONNECTED' // the connection went away with RPCs in flight
   | 'FLUX_PROTOCOL' // bytes that are not a valid Flux message
   | 'FLUX_TIMEOUT' // no response within the per-RPC timeout
+  | 'FLUX_BUSY' // too many request bytes queued for a broker that is not reading
   | 'FLUX_URI'; // a URI we cannot use
 
 export class FluxError extends Error {

@@ -1,0 +1,540 @@
+/**
+ * A FluxHandle over a byte stream to a broker: the part of libflux that the
+ * local:// and ssh:// connectors share. Many RPCs run at once on one
+ * connection, told apart by matchtag; a dropped connection fails everything
+ * in flight at once, and later RPCs reconnect with a capped backoff.
+ */
+import { Errno, FLUX_NODEID_ANY, FLUX_NODEID_UPSTREAM, FLUX_USERID_UNKNOWN, Role } from './constants';
+import { FluxError, FluxRpcError } from './errors';
+import type { FluxHandle, RpcOptions } from './handle';
+import type { Json, JsonObject } from './json';
+import type { ByteTransport, TransportFactory } from './byte-transport';
+import {
+  decodeJsonObjectPayload,
+  decodeMessage,
+  encodeJsonPayload,
+  encodeMessage,
+  errorStringOf,
+  type FluxMessage,
+  MessageFlag,
+  MessageType,
+} from './message';
+import { DEFAULT_MAX_MESSAGE_SIZE, formatBytes, StreamDecoder, streamHeader } from './stream-framing';
+
+export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
+export const DEFAULT_RECONNECT_DELAY_MS = 250;
+export const DEFAULT_MAX_RECONNECT_DELAY_MS = 30_000;
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+export interface StreamHandleOptions {
+  /** Per-RPC timeout; for rpcStream it bounds the wait between responses. Default 30 s; 0 = none. */
+  timeoutMs?: number;
+  /** Wait after the first failed reconnect attempt; doubles per failure. Default 250 ms. */
+  reconnectDelayMs?: number;
+  /** Cap on the reconnect wait. Default 30 s. */
+  maxReconnectDelayMs?: number;
+  /** Largest message accepted from the broker. Default 256 MiB. */
+  maxMessageSize?: number;
+  /** Requests are refused (FLUX_BUSY) while more than this many bytes wait to be written. Default 64 MiB. */
+  maxQueuedBytes?: number;
+  /**
+   * Credentials to present instead of letting the broker fill them in, as
+   * libflux's FLUX_HANDLE_USERID/ROLEMASK testing options do. A broker only
+   * honours them on its owner's connections.
+   */
+  credentials?: { userid: number; rolemask: number };
+}
+
+type ResponseValue = Json | undefined;
+
+/** Lowest free matchtag first, as libflux's tag pool hands them out. */
+class MatchtagPool {
+  private nextFresh = 1;
+  private readonly released: number[] = [];
+
+  alloc(): number {
+    if (this.released.length > 0) return this.released.shift() as number;
+    if (this.nextFresh > 0xffffffff) throw new FluxError('FLUX_BUSY', 'all 2^32-1 matchtags are in use on this connection');
+    return this.nextFresh++;
+  }
+
+  release(tag: number): void {
+    let lo = 0;
+    let hi = this.released.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.released[mid] as number) < tag) lo = mid + 1;
+      else hi = mid;
+    }
+    this.released.splice(lo, 0, tag);
+  }
+}
+
+/** The consumer side of a streaming RPC: a queue of responses ending in done or an error. */
+class ResponseStream implements AsyncIterator<ResponseValue> {
+  private readonly buffered: ResponseValue[] = [];
+  private outcome: { error: Error | null } | null = null;
+  private readonly waiters: Array<{ resolve(r: IteratorResult<ResponseValue>): void; reject(e: unknown): void }> = [];
+  private abandoned = false;
+
+  constructor(private readonly onAbandon: () => void) {}
+
+  get isAbandoned(): boolean {
+    return this.abandoned;
+  }
+
+  push(value: ResponseValue): void {
+    if (this.abandoned || this.outcome !== null) return;
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve({ value, done: false });
+    else this.buffered.push(value);
+  }
+
+  finish(error: Error | null): void {
+    if (this.outcome !== null) return;
+    this.outcome = { error };
+    while (this.waiters.length > 0) this.settleWaiter(this.waiters.shift() as (typeof this.waiters)[number]);
+  }
+
+  private settleWaiter(waiter: (typeof this.waiters)[number]): void {
+    const outcome = this.outcome as { error: Error | null };
+    if (outcome.error !== null) {
+      waiter.reject(outcome.error);
+      // The error is reported once; afterwards the iterator is simply done.
+      outcome.error = null;
+    } else {
+      waiter.resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<ResponseValue>> {
+    if (this.buffered.length > 0) return Promise.resolve({ value: this.buffered.shift(), done: false });
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject };
+      if (this.outcome !== null) this.settleWaiter(waiter);
+      else this.waiters.push(waiter);
+    });
+  }
+
+  return(): Promise<IteratorResult<ResponseValue>> {
+    this.buffered.length = 0;
+    if (this.outcome === null) {
+      this.abandoned = true;
+      this.outcome = { error: null };
+      while (this.waiters.length > 0) this.settleWaiter(this.waiters.shift() as (typeof this.waiters)[number]);
+      this.onAbandon();
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+interface PendingBase {
+  topic: string;
+  timer: NodeJS.Timeout | null;
+}
+interface PendingSingle extends PendingBase {
+  kind: 'single';
+  timeoutMs: number;
+  resolve(value: ResponseValue): void;
+  reject(error: Error): void;
+}
+interface PendingStream extends PendingBase {
+  kind: 'stream';
+  /** Bounds the wait for each next response. */
+  timeoutMs: number;
+  stream: ResponseStream;
+}
+/** Given up on locally; its matchtag stays reserved until the final response arrives. */
+interface PendingAbandoned extends PendingBase {
+  kind: 'abandoned';
+  streaming: boolean;
+}
+type Pending = PendingSingle | PendingStream | PendingAbandoned;
+
+/** One live connection: its transport, decoder and the RPCs sent on it. */
+interface Link {
+  transport: ByteTransport;
+  decoder: StreamDecoder;
+  pending: Map<number, Pending>;
+  tags: MatchtagPool;
+  down: boolean;
+}
+
+function checkTopic(topic: string): void {
+  if (typeof topic !== 'string' || topic.length === 0) {
+    throw new FluxError('FLUX_PROTOCOL', `topic: expected a non-empty string, received ${JSON.stringify(topic)}`);
+  }
+}
+
+function checkNodeid(nodeid: number): void {
+  if (nodeid === FLUX_NODEID_UPSTREAM) {
+    throw new FluxError('FLUX_PROTOCOL', 'nodeid FLUX_NODEID_UPSTREAM needs the broker rank, which this client does not look up; use a rank or FLUX_NODEID_ANY');
+  }
+  if (!Number.isInteger(nodeid) || nodeid < 0 || nodeid > 0xffffffff) {
+    throw new FluxError('FLUX_PROTOCOL', `nodeid: expected an unsigned 32-bit integer, received ${nodeid}`);
+  }
+}
+
+export class StreamHandle implements FluxHandle {
+  private link: Link | null = null;
+  private connecting: Promise<Link> | null = null;
+  private closed = false;
+  private lastFailure = 'not connected';
+  private reconnectDelay = 0;
+  private nextAttemptAt = 0;
+  private readonly timeoutMs: number;
+  private readonly reconnectDelayMs: number;
+  private readonly maxReconnectDelayMs: number;
+  private readonly maxMessageSize: number;
+  private readonly maxQueuedBytes: number;
+
+  private constructor(
+    readonly uri: string,
+    private readonly openTransport: TransportFactory,
+    private readonly options: StreamHandleOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    this.reconnectDelayMs = options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
+    this.maxReconnectDelayMs = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    for (const [name, value] of [
+      ['timeoutMs', this.timeoutMs],
+      ['reconnectDelayMs', this.reconnectDelayMs],
+      ['maxReconnectDelayMs', this.maxReconnectDelayMs],
+      ['maxQueuedBytes', this.maxQueuedBytes],
+    ] as const) {
+      if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number, received ${value}`);
+    }
+  }
+
+  /** Connects now; a failure is the connector's FLUX_CONNECT error. */
+  static async open(uri: string, openTransport: TransportFactory, options: StreamHandleOptions = {}): Promise<StreamHandle> {
+    const handle = new StreamHandle(uri, openTransport, options);
+    handle.attach(await openTransport());
+    return handle;
+  }
+
+  /** True while a connection is up (false after a drop until an RPC reconnects). */
+  get connected(): boolean {
+    return this.link !== null;
+  }
+
+  async rpc(topic: string, payload?: JsonObject, options: RpcOptions = {}): Promise<Json | undefined> {
+    const request = this.prepare(topic, payload, options, false);
+    const link = await this.ensureLink();
+    return new Promise<ResponseValue>((resolve, reject) => {
+      const entry: PendingSingle = { kind: 'single', topic, timer: null, timeoutMs: options.timeoutMs ?? this.timeoutMs, resolve, reject };
+      this.send(link, request, entry);
+    });
+  }
+
+  rpcStream(topic: string, payload?: JsonObject, options: RpcOptions = {}): AsyncIterable<Json | undefined> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<ResponseValue> => this.startStream(topic, payload, options),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closedError = this.closedError();
+    if (this.connecting) await this.connecting.catch(() => undefined);
+    const link = this.link;
+    if (link) await this.takeDown(link, closedError);
+  }
+
+  private closedError(): FluxError {
+    return new FluxError('FLUX_DISCONNECTED', `the handle to ${this.uri} was closed`);
+  }
+
+  /** Validates and encodes what does not depend on the connection; throws synchronously-bad input early. */
+  private prepare(topic: string, payload: JsonObject | undefined, options: RpcOptions, streaming: boolean): FluxMessage {
+    if (this.closed) throw this.closedError();
+    checkTopic(topic);
+    const nodeid = options.nodeid ?? FLUX_NODEID_ANY;
+    checkNodeid(nodeid);
+    let payloadBytes: Uint8Array | undefined;
+    if (payload !== undefined) {
+      try {
+        payloadBytes = encodeJsonPayload(payload);
+      } catch (err) {
+        throw new FluxError('FLUX_PROTOCOL', `${topic}: cannot encode the request payload: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    let flags = MessageFlag.TOPIC | MessageFlag.ROUTE;
+    if (payloadBytes !== undefined) flags |= MessageFlag.PAYLOAD;
+    if (streaming) flags |= MessageFlag.STREAMING;
+    return {
+      type: MessageType.REQUEST,
+      flags,
+      userid: this.options.credentials?.userid ?? FLUX_USERID_UNKNOWN,
+      rolemask: this.options.credentials?.rolemask ?? Role.NONE,
+      aux1: nodeid,
+      aux2: 0,
+      routes: [],
+      topic,
+      payload: payloadBytes,
+    };
+  }
+
+  private startStream(topic: string, payload: JsonObject | undefined, options: RpcOptions): AsyncIterator<ResponseValue> {
+    let entry: PendingStream | null = null;
+    let sentOn: Link | null = null;
+    const stream = new ResponseStream(() => {
+      if (entry && sentOn) this.abandon(sentOn, entry);
+    });
+    let request: FluxMessage;
+    try {
+      request = this.prepare(topic, payload, options, true);
+    } catch (err) {
+      stream.finish(err as Error);
+      return stream;
+    }
+    this.ensureLink().then(
+      (link) => {
+        if (stream.isAbandoned) return;
+        entry = { kind: 'stream', topic, timer: null, timeoutMs: options.timeoutMs ?? this.timeoutMs, stream };
+        sentOn = link;
+        this.send(link, request, entry);
+      },
+      (err: Error) => stream.finish(err),
+    );
+    return stream;
+  }
+
+  private async ensureLink(): Promise<Link> {
+    if (this.closed) throw this.closedError();
+    if (this.link) return this.link;
+    if (this.connecting) return this.connecting;
+    const waitMs = this.nextAttemptAt - Date.now();
+    if (waitMs > 0) {
+      throw new FluxError(
+        'FLUX_DISCONNECTED',
+        `Flux instance at ${this.uri} is unavailable: ${this.lastFailure} (next reconnect attempt in ${Math.ceil(waitMs)} ms)`,
+      );
+    }
+    this.connecting = this.reconnect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async reconnect(): Promise<Link> {
+    let transport: ByteTransport;
+    try {
+      transport = await this.openTransport();
+    } catch (err) {
+      this.reconnectDelay = this.reconnectDelay === 0 ? this.reconnectDelayMs : Math.min(this.reconnectDelay * 2, this.maxReconnectDelayMs);
+      this.nextAttemptAt = Date.now() + this.reconnectDelay;
+      this.lastFailure = err instanceof Error ? err.message : String(err);
+      throw new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${this.lastFailure}`, { cause: err });
+    }
+    if (this.closed) {
+      await transport.dispose();
+      throw this.closedError();
+    }
+    this.reconnectDelay = 0;
+    this.nextAttemptAt = 0;
+    return this.attach(transport);
+  }
+
+  private attach(transport: ByteTransport): Link {
+    const link: Link = {
+      transport,
+      decoder: new StreamDecoder(this.maxMessageSize),
+      pending: new Map(),
+      tags: new MatchtagPool(),
+      down: false,
+    };
+    this.link = link;
+    let readError: Error | null = null;
+    const lost = (): void => {
+      if (link.down) return;
+      let detail = readError ? `connection error: ${readError.message}` : 'the connection was closed';
+      const extra = transport.lossDetail?.();
+      if (extra !== undefined) detail += ` (${extra})`;
+      void this.takeDown(link, new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${detail}`));
+    };
+    transport.input.on('data', (chunk: Buffer) => this.receive(link, chunk));
+    transport.input.on('error', (err: Error) => {
+      readError = err;
+      lost();
+    });
+    transport.input.on('end', lost);
+    transport.input.on('close', lost);
+    transport.output.on('error', (err: Error) => {
+      readError = err;
+      lost();
+    });
+    if (transport.initialBytes.length > 0) this.receive(link, transport.initialBytes);
+    if (!link.down) transport.input.resume();
+    return link;
+  }
+
+  private receive(link: Link, chunk: Uint8Array): void {
+    if (link.down) return;
+    let bodies: Uint8Array[];
+    const messages: FluxMessage[] = [];
+    try {
+      bodies = link.decoder.push(chunk);
+      for (const body of bodies) messages.push(decodeMessage(body));
+    } catch (err) {
+      // Dispatch what decoded cleanly before the bad bytes, then give up on the stream.
+      for (const msg of messages) this.dispatch(link, msg);
+      const detail = err instanceof Error ? err.message : String(err);
+      void this.takeDown(link, new FluxError('FLUX_PROTOCOL', `Flux instance at ${this.uri} sent an invalid message: ${detail}`, { cause: err }));
+      return;
+    }
+    for (const msg of messages) this.dispatch(link, msg);
+  }
+
+  private send(link: Link, request: FluxMessage, entry: PendingSingle | PendingStream): void {
+    const fail = (error: Error): void => {
+      if (entry.kind === 'single') entry.reject(error);
+      else entry.stream.finish(error);
+    };
+    if (link.down) {
+      fail(new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${this.lastFailure}`));
+      return;
+    }
+    const output = link.transport.output;
+    let tag: number;
+    let body: Uint8Array;
+    try {
+      tag = link.tags.alloc();
+      body = encodeMessage({ ...request, aux2: tag });
+    } catch (err) {
+      fail(err as Error);
+      return;
+    }
+    if (output.writableLength + body.length > this.maxQueuedBytes) {
+      link.tags.release(tag);
+      fail(
+        new FluxError(
+          'FLUX_BUSY',
+          `${entry.topic}: ${formatBytes(output.writableLength)} of requests are still waiting to be written to ${this.uri} (limit ${formatBytes(this.maxQueuedBytes)}); the broker is not reading`,
+        ),
+      );
+      return;
+    }
+    link.pending.set(tag, entry);
+    this.armTimer(link, tag, entry);
+    output.cork();
+    output.write(streamHeader(body.length));
+    output.write(body);
+    output.uncork();
+  }
+
+  private armTimer(link: Link, tag: number, entry: PendingSingle | PendingStream): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    const timeoutMs = entry.timeoutMs;
+    // 0 (or anything beyond what setTimeout can represent) means no timeout.
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 0x7fffffff) {
+      entry.timer = null;
+      return;
+    }
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      if (link.pending.get(tag) !== entry) return;
+      const what = entry.kind === 'stream' ? 'no further response' : 'no response';
+      const error = new FluxError('FLUX_TIMEOUT', `${entry.topic}: ${what} from ${this.uri} within ${timeoutMs} ms`);
+      link.pending.set(tag, { kind: 'abandoned', topic: entry.topic, timer: null, streaming: entry.kind === 'stream' });
+      if (entry.kind === 'single') entry.reject(error);
+      else entry.stream.finish(error);
+    }, timeoutMs);
+  }
+
+  private abandon(link: Link, entry: PendingStream): void {
+    for (const [tag, pending] of link.pending) {
+      if (pending === entry) {
+        if (entry.timer) clearTimeout(entry.timer);
+        link.pending.set(tag, { kind: 'abandoned', topic: entry.topic, timer: null, streaming: true });
+        return;
+      }
+    }
+  }
+
+  private complete(link: Link, tag: number, entry: Pending): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    link.pending.delete(tag);
+    link.tags.release(tag);
+  }
+
+  private dispatch(link: Link, msg: FluxMessage): void {
+    // Only responses, and only in our own matchtag domain: one that still
+    // carries routes belongs to someone further along (flux_msg_cmp_matchtag).
+    if (msg.type !== MessageType.RESPONSE || msg.routes.length > 0) return;
+    const tag = msg.aux2;
+    const entry = link.pending.get(tag);
+    if (!entry) return;
+    const errnum = msg.aux1;
+    switch (entry.kind) {
+      case 'abandoned':
+        if (!entry.streaming || errnum !== 0) this.complete(link, tag, entry);
+        return;
+      case 'single': {
+        this.complete(link, tag, entry);
+        if (errnum !== 0) {
+          entry.reject(new FluxRpcError(entry.topic, errnum, errorStringOf(msg)));
+          return;
+        }
+        try {
+          entry.resolve(this.payloadOf(entry.topic, msg));
+        } catch (err) {
+          entry.reject(err as Error);
+        }
+        return;
+      }
+      case 'stream': {
+        if (errnum !== 0) {
+          this.complete(link, tag, entry);
+          entry.stream.finish(errnum === Errno.ENODATA ? null : new FluxRpcError(entry.topic, errnum, errorStringOf(msg)));
+          return;
+        }
+        let value: ResponseValue;
+        try {
+          value = this.payloadOf(entry.topic, msg);
+        } catch (err) {
+          if (entry.timer) clearTimeout(entry.timer);
+          link.pending.set(tag, { kind: 'abandoned', topic: entry.topic, timer: null, streaming: true });
+          entry.stream.finish(err as Error);
+          return;
+        }
+        entry.stream.push(value);
+        this.armTimer(link, tag, entry);
+        return;
+      }
+    }
+  }
+
+  private payloadOf(topic: string, msg: FluxMessage): ResponseValue {
+    if (msg.payload === undefined) return undefined;
+    try {
+      return decodeJsonObjectPayload(msg.payload);
+    } catch (err) {
+      throw new FluxError('FLUX_PROTOCOL', `${topic}: invalid response payload: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Fails everything in flight on `link` with `error` and releases the transport. */
+  private async takeDown(link: Link, error: FluxError): Promise<void> {
+    if (link.down) return;
+    link.down = true;
+    if (this.link === link) {
+      this.link = null;
+      this.lastFailure = error.message.replace(/^Flux instance at \S+ (is unavailable|sent an invalid message): /, '');
+      // The first RPC after a drop may try to reconnect at once.
+      this.reconnectDelay = 0;
+      this.nextAttemptAt = 0;
+    }
+    const pending = [...link.pending.values()];
+    link.pending.clear();
+    for (const entry of pending) {
+      if (entry.timer) clearTimeout(entry.timer);
+      if (entry.kind === 'single') entry.reject(error);
+      else if (entry.kind === 'stream') entry.stream.finish(error);
+    }
+    await link.transport.dispose();
+  }
+}
