@@ -60,7 +60,8 @@ function isJsonObject(value: Json): value is JsonObject {
  * The low 32 bits (as unsigned) of a JSON integer, or undefined for anything else. Flux stores
  * these values in 32-bit C variables after checking only that they are integers. Integral
  * numbers beyond 2^53 cannot come from an integer literal (the codec makes those bigint), so
- * they are reals.
+ * they are reals. A caller that knows which numbers were written as reals (`2.0`) must hand
+ * them over non-integral for them to be refused as Flux refuses them.
  */
 export function jsonIntegerLow32(value: Json): number | undefined {
   if (typeof value === 'bigint') return Number(BigInt.asUintN(32, value));
@@ -136,16 +137,18 @@ function parseHosts(values: readonly Json[], limits: ConstraintLimits): Constrai
 }
 
 function parseRanks(values: readonly Json[], limits: ConstraintLimits): ConstraintNode {
-  let ranks: IdRange[] = [];
+  // Merge once at the end: merging after every value would be quadratic in the value count.
+  const collected: IdRange[] = [];
   for (const value of values) {
     if (typeof value !== 'string') throw new ConstraintError('ranks value must be a string');
     try {
-      ranks = unionIdsetRanges(ranks, parseIdsetRanges(value));
+      for (const range of parseIdsetRanges(value)) collected.push(range);
     } catch (err) {
       if (err instanceof IdsetError) throw new ConstraintError(`ranks value '${value}': ${err.message}`);
       throw err;
     }
   }
+  const ranks = unionIdsetRanges(collected, []);
   const count = idsetSize(ranks);
   if (count > limits.maxRanks) throw new ConstraintError('too many ranks specified');
   return { kind: 'ranks', ranks, count };

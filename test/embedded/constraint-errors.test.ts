@@ -188,6 +188,10 @@ describe('constraint validation errors (texts as Flux sends them)', () => {
   it('refuses huge host and rank sets quickly, without expanding them', () => {
     expect(errorOf({ hostlist: ['n[0-999999]', 'm[0-999999]'] }).message).toBe('too many hosts specified');
     expect(errorOf({ ranks: ['0-2000000000'] }).message).toBe('too many ranks specified');
+    const manyRanks = Array.from({ length: 100_000 }, (_, i) => String(i * 2));
+    expect(errorOf({ ranks: manyRanks }).message).toBe('too many ranks specified');
+    const manyHosts = Array.from({ length: 100_000 }, (_, i) => `n${i}`);
+    expect(errorOf({ hostlist: manyHosts }).message).toBe('too many hosts specified');
   });
 
   it('counts hosts with duplicates and ranks without', () => {
