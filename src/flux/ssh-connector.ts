@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as posixPath from 'node:path/posix';
-import { errnoName, Errno, strerror } from './constants';
+import { Errno, strerror } from './constants';
 import { FluxError } from './errors';
 import { type ByteTransport, DEFAULT_CONNECT_TIMEOUT_MS, HandshakeError, readHandshake } from './byte-transport';
 import { StreamHandle, type StreamHandleOptions } from './stream-handle';
@@ -136,17 +136,13 @@ export function buildSshCommand(target: SshTarget, env: NodeJS.ProcessEnv = proc
   return argv;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      child.off('exit', done);
-      resolve();
-    }
-    child.once('exit', done);
+/** Resolves when `settled` does or after `ms`, whichever is first. */
+function within(settled: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
   });
+  return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Starts ssh and completes the relay's handshake. Errors are FLUX_CONNECT. */
@@ -197,14 +193,18 @@ export async function openSshTransport(target: SshTarget, options: SshConnectOpt
     }
     // The remote side failed: its stderr says why, as ssh.c reports it.
     const failure = err instanceof HandshakeError ? err.failure : null;
-    if (failure?.kind === 'eof') await waitForExit(child, 2000);
+    // ssh's own complaint may still be in the stderr pipe; give it a moment once stdout has ended.
+    if (failure?.kind === 'eof') await within(exited, 2000);
     await dispose();
     const remote = stderrTail.trim();
     const detail =
       remote.length > 0
         ? remote
         : 'Unable to establish clean ssh connection.\nHint: Check that shell init files do not write to stdout when non-interactive.';
-    const what = failure?.kind === 'refused' ? `unexpected handshake byte ${failure.errnum} (${errnoName(failure.errnum)})` : (err as Error).message;
+    const what =
+      failure?.kind === 'refused'
+        ? `expected the handshake byte 00, received 0x${failure.errnum.toString(16).padStart(2, '0')}`
+        : (err as Error).message;
     throw new FluxError('FLUX_CONNECT', `cannot connect to Flux at ${uri}: ${what}\n${detail}`, { cause: err });
   }
   child.on('error', () => undefined); // after the handshake, a lost child shows up as the end of stdout
