@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { FluxHandle } from '../flux/handle';
+import type { JobInfoOptions } from '../joblist';
 import { JobLoader, type JobBatchListener } from './loaders/job-loader';
 
 /** Page sizes for connections: used when neither first nor last is given, and the most allowed. */
@@ -16,6 +17,8 @@ export interface GraphQLContext {
   /** Batches and caches every job-by-ID lookup of this request. */
   jobLoader: JobLoader;
   pageLimits: PageLimits;
+  /** The clock and user-name lookup that derived Job fields (runtime, username, ...) use. */
+  jobInfo: JobInfoOptions;
   /**
    * Errors that do not stop a field from returning data (e.g. an unknown ID among jobs(ids:)):
    * the server appends them to the response's `errors` after execution.
@@ -26,6 +29,7 @@ export interface GraphQLContext {
 export interface ContextOptions {
   handle: FluxHandle;
   pageLimits?: PageLimits;
+  jobInfo?: JobInfoOptions;
   /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
   onJobBatch?: JobBatchListener;
 }
@@ -35,6 +39,7 @@ export function createGraphQLContext(options: ContextOptions): GraphQLContext {
     handle: options.handle,
     jobLoader: new JobLoader(options.handle, options.onJobBatch),
     pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
+    jobInfo: options.jobInfo ?? {},
     deferredErrors: [],
   };
 }

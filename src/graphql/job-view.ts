@@ -1,4 +1,4 @@
-import { JobInfo, type JobRecord } from '../joblist';
+import { JobInfo, type JobInfoOptions, type JobRecord } from '../joblist';
 
 /**
  * What a Job field resolves against: the raw job-list record (to tell "not set" from a value)
@@ -7,10 +7,13 @@ import { JobInfo, type JobRecord } from '../joblist';
 export class JobView {
   private derived: JobInfo | undefined;
 
-  constructor(readonly record: JobRecord) {}
+  constructor(
+    readonly record: JobRecord,
+    private readonly options: JobInfoOptions = {},
+  ) {}
 
   get info(): JobInfo {
-    this.derived ??= new JobInfo(this.record);
+    this.derived ??= new JobInfo(this.record, this.options);
     return this.derived;
   }
 

@@ -5,6 +5,7 @@
  */
 import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { FluxHandle } from '../flux/handle';
+import type { JobInfoOptions } from '../joblist';
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, type GraphQLContext, type PageLimits } from '../graphql/context';
 import { toExpectedGraphQLError } from '../graphql/errors';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
@@ -28,6 +29,8 @@ export interface AppOptions {
   graphiql?: boolean;
   /** yoga's logging: false for none, a level, or a logger (default "info"). */
   logging?: boolean | YogaLogger | 'debug' | 'info' | 'warn' | 'error';
+  /** Clock and user names for derived Job fields (default: the system's); an embedded instance passes its clock. */
+  jobInfo?: JobInfoOptions;
   /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
   onJobBatch?: JobBatchListener;
 }
@@ -59,7 +62,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     graphiql: options.graphiql === false ? false : GRAPHIQL_OPTIONS,
     renderGraphiQL: renderOfflineGraphiQL,
     logging: options.logging ?? 'info',
-    context: () => createGraphQLContext({ handle, pageLimits, onJobBatch }),
+    context: () => createGraphQLContext({ handle, pageLimits, onJobBatch, jobInfo: options.jobInfo }),
     maskedErrors: {
       // Failures a client can act on keep their message and get a code; the rest stay masked.
       maskError: (error, message, isDev) => toExpectedGraphQLError(error) ?? yogaMaskError(error, message, isDev),

@@ -21,7 +21,7 @@ export function parseJobIdArgument(text: string): bigint {
 export async function resolveJobNode(idText: string, context: GraphQLContext, info: GraphQLResolveInfo): Promise<JobView | null> {
   const id = parseJobIdArgument(idText);
   const record = await context.jobLoader.load(id, attrsForJobSelection(info, info.fieldNodes));
-  return record === null ? null : new JobView(record);
+  return record === null ? null : new JobView(record, context.jobInfo);
 }
 
 export function resolveJobNodes(
@@ -34,7 +34,7 @@ export function resolveJobNodes(
   return Promise.all(
     ids.map(async (id) => {
       const record = await context.jobLoader.load(id, attrs);
-      return record === null ? null : new JobView(record);
+      return record === null ? null : new JobView(record, context.jobInfo);
     }),
   );
 }

@@ -4,6 +4,7 @@
  */
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { encodeJobId } from '../../flux/jobid';
+import type { JobInfoOptions } from '../../joblist';
 import { builder } from '../builder';
 import type { GraphQLContext, PageLimits } from '../context';
 import { ErrorCode, graphqlError } from '../errors';
@@ -93,9 +94,9 @@ function connectionSelection(info: GraphQLResolveInfo): { attrs: string[]; needC
   return { attrs: attrsForJobSelection(info, jobNodes), needCursors };
 }
 
-function toConnection(page: JobPage, totalCount: () => Promise<number>): Connection {
+function toConnection(page: JobPage, jobInfo: JobInfoOptions, totalCount: () => Promise<number>): Connection {
   const edges: Edge[] = page.edges.map((edge) => ({
-    node: new JobView(edge.record),
+    node: new JobView(edge.record, jobInfo),
     get cursor() {
       return edge.cursor();
     },
@@ -137,7 +138,7 @@ async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: Gra
   records.forEach((record, index) => {
     const id = ids[index] as bigint;
     if (record !== null) {
-      found.push({ index, view: new JobView(record) });
+      found.push({ index, view: new JobView(record, context.jobInfo) });
       return;
     }
     const jobid = encodeJobId(id);
@@ -156,7 +157,7 @@ async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: Gra
     hasNextPage: request.direction === 'forward' ? inRange.length > request.size : before !== undefined,
     hasPreviousPage: request.direction === 'backward' ? inRange.length > request.size : after !== undefined,
   };
-  return toConnection(page, async () => found.length);
+  return toConnection(page, context.jobInfo, async () => found.length);
 }
 
 async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
@@ -174,7 +175,7 @@ async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQ
     request.direction === 'forward'
       ? await pager.forward(request.size, orderAfter, orderBefore)
       : await pager.backward(request.size, orderBefore, orderAfter);
-  return toConnection(page, () => countJobs(context.handle, jobQuery));
+  return toConnection(page, context.jobInfo, () => countJobs(context.handle, jobQuery));
 }
 
 builder.queryField('jobs', (t) =>

@@ -183,7 +183,7 @@ builder.queryField('job', (t) =>
     args: { id: t.arg({ type: 'JobID', required: true }) },
     resolve: async (_root, args, context, info) => {
       const record = await context.jobLoader.load(args.id, attrsForJobSelection(info, info.fieldNodes));
-      return record === null ? null : new JobView(record);
+      return record === null ? null : new JobView(record, context.jobInfo);
     },
   }),
 );

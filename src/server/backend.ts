@@ -1,0 +1,83 @@
+/**
+ * Where the server's jobs come from: a real Flux instance (its URI) or an embedded instance
+ * holding a generated workload.
+ */
+import type { FluxHandle } from '../flux/handle';
+import { openHandle } from '../flux/connect';
+import { EmbeddedInstance } from '../embedded';
+import { describeWorkload, forEachJob } from '../embedded/workload/generate';
+import type { JobInfoOptions } from '../joblist';
+
+export interface EmbeddedSettings {
+  /** Jobs in the generated history. */
+  jobs: number;
+  /** Workload seed: the same seed gives the same jobs. */
+  seed: number;
+  /** Keep submitting and running jobs after start-up. */
+  live: boolean;
+  /** Delay added to every RPC, in milliseconds. */
+  latencyMs: number;
+}
+
+export interface Backend {
+  handle: FluxHandle;
+  /** For the start-up line and /healthz, e.g. "embedded:jobs=3000,seed=1,live" or "local:///run/flux/local". */
+  description: string;
+  /** Clock and names for derived Job fields (an embedded instance has its own clock). */
+  jobInfo?: JobInfoOptions;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedBackend {
+  instance: EmbeddedInstance;
+  /** What serveBroker serves: the instance's job-list service. */
+  service: EmbeddedInstance['service'];
+  description: string;
+  usernameOf: (uid: number) => string | undefined;
+  close(): Promise<void>;
+}
+
+export function embeddedDescription(settings: EmbeddedSettings): string {
+  const parts = [`jobs=${settings.jobs}`, `seed=${settings.seed}`, settings.live ? 'live' : 'fixed'];
+  if (settings.latencyMs > 0) parts.push(`latency=${settings.latencyMs}ms`);
+  return `embedded:${parts.join(',')}`;
+}
+
+/** Creates an embedded instance and loads its generated history (and starts it living, if asked). */
+export async function openEmbeddedInstance(settings: EmbeddedSettings): Promise<EmbeddedBackend> {
+  const description = embeddedDescription(settings);
+  const now = Date.now() / 1000;
+  const options = { jobs: settings.jobs, seed: settings.seed, now };
+  const workload = describeWorkload(options);
+  const instance = new EmbeddedInstance({ uri: description, queues: workload.queues, ownerUserid: workload.owner });
+  forEachJob(options, (job) => instance.sink.ingest(job));
+  const names = new Map(workload.users.map((user) => [user.uid, user.name]));
+  return {
+    instance,
+    service: instance.service,
+    description,
+    // The workload's users exist only in the workload, not in this machine's password database.
+    usernameOf: (uid) => names.get(uid),
+    close: async () => {
+      instance.close();
+    },
+  };
+}
+
+export async function openBackend(settings: { fluxUri?: string; embedded: EmbeddedSettings }): Promise<Backend> {
+  if (settings.fluxUri !== undefined) {
+    const handle = await openHandle(settings.fluxUri);
+    return { handle, description: settings.fluxUri, close: () => handle.close() };
+  }
+  const embedded = await openEmbeddedInstance(settings.embedded);
+  const handle = embedded.instance.handle({ latencyMs: settings.embedded.latencyMs });
+  return {
+    handle,
+    description: embedded.description,
+    jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf },
+    close: async () => {
+      await handle.close();
+      await embedded.close();
+    },
+  };
+}

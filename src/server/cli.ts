@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+/**
+ * flux-graphql's command line:
+ *   flux-graphql serve  [--port N] [--host H] [--flux-uri URI | embedded options]
+ *   flux-graphql broker --listen PATH [embedded options]
+ * Bad values are refused with a sentence saying what is expected, and exit code 2.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import type { EmbeddedSettings } from './backend';
+import {
+  parseFluxUri,
+  parseHost,
+  parseJobCount,
+  parseLatency,
+  parsePageSize,
+  parsePort,
+  parseSeed,
+  parseSocketPath,
+} from './cli-options';
+import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
+
+export const USAGE_ERROR_EXIT_CODE = 2;
+
+export interface ServeSettings {
+  port: number;
+  host: string;
+  /** A real instance to serve; when absent an embedded instance is created. */
+  fluxUri?: string;
+  embedded: EmbeddedSettings;
+  maxPageSize: number;
+  defaultPageSize: number;
+}
+
+export interface BrokerSettings {
+  listen: string;
+  embedded: EmbeddedSettings;
+}
+
+/** What the commands do; the default runs them for real, tests substitute their own. */
+export interface CommandActions {
+  serve(settings: ServeSettings): Promise<void>;
+  broker(settings: BrokerSettings): Promise<void>;
+}
+
+interface EmbeddedFlags {
+  jobs: number;
+  seed: number;
+  live: boolean;
+  latency: number;
+}
+
+const EMBEDDED_FLAGS: readonly (keyof EmbeddedFlags)[] = ['jobs', 'seed', 'live', 'latency'];
+
+function addEmbeddedOptions(command: Command): Command {
+  return command
+    .option('--jobs <n>', 'embedded instance: number of jobs to generate', parseJobCount, 3000)
+    .option('--seed <n>', 'embedded instance: seed of the generated workload (same seed, same jobs)', parseSeed, 1)
+    .option('--live', 'embedded instance: keep submitting and running jobs after start-up (default)', true)
+    .option('--no-live', 'embedded instance: a fixed set of jobs that never changes')
+    .option('--latency <ms>', 'embedded instance: delay added to every RPC, in milliseconds', parseLatency, 0);
+}
+
+function embeddedSettings(flags: EmbeddedFlags): EmbeddedSettings {
+  return { jobs: flags.jobs, seed: flags.seed, live: flags.live, latencyMs: flags.latency };
+}
+
+/** Options of the embedded instance that were given on the command line. */
+function explicitEmbeddedFlags(command: Command): string[] {
+  return EMBEDDED_FLAGS.filter((flag) => command.getOptionValueSource(flag) === 'cli').map((flag) =>
+    flag === 'live' ? '--live/--no-live' : `--${flag}`,
+  );
+}
+
+export function createProgram(actions: CommandActions): Command {
+  const program = new Command('flux-graphql')
+    .description('A GraphQL server for the jobs of a Flux instance (or of an embedded one, made up for trying it out).')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  addEmbeddedOptions(
+    program
+      .command('serve')
+      .description(
+        'Serve GraphQL (and GraphiQL) at http://HOST:PORT/graphql. Jobs come from the Flux instance at ' +
+          '--flux-uri (or $FLUX_URI), else from an embedded instance with a generated workload.',
+      )
+      .option('--port <n>', 'TCP port to listen on (0 picks a free one)', parsePort, 4000)
+      .option('--host <address>', 'address to listen on', parseHost, '127.0.0.1')
+      .addOption(
+        new Option('--flux-uri <uri>', 'serve the jobs of this Flux instance, e.g. local:///run/flux/local')
+          .env('FLUX_URI')
+          .argParser(parseFluxUri),
+      )
+      .option('--embedded', 'use the embedded instance even when FLUX_URI is set'),
+  )
+    .option('--max-page-size <n>', 'largest first/last a client may ask for', parsePageSize, DEFAULT_PAGE_LIMITS.maxPageSize)
+    .option('--default-page-size <n>', 'page size when a client gives neither first nor last', parsePageSize, DEFAULT_PAGE_LIMITS.defaultPageSize)
+    .exitOverride()
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; maxPageSize: number; defaultPageSize: number }, command: Command) => {
+      const fluxUri = flags.embedded === true ? undefined : flags.fluxUri;
+      if (fluxUri !== undefined) {
+        const conflicting = explicitEmbeddedFlags(command);
+        if (conflicting.length > 0) {
+          const from = command.getOptionValueSource('fluxUri') === 'env' ? 'FLUX_URI is set in the environment' : '--flux-uri was given';
+          command.error(
+            `error: ${conflicting.join(', ')} ${conflicting.length === 1 ? 'applies' : 'apply'} to the embedded instance only, but ${from}; ` +
+              'pass --embedded to serve the embedded instance instead.',
+            { exitCode: USAGE_ERROR_EXIT_CODE, code: 'flux-graphql.conflictingOptions' },
+          );
+        }
+      }
+      if (flags.defaultPageSize > flags.maxPageSize) {
+        command.error(`error: --default-page-size (${flags.defaultPageSize}) must not exceed --max-page-size (${flags.maxPageSize}).`, {
+          exitCode: USAGE_ERROR_EXIT_CODE,
+          code: 'flux-graphql.conflictingOptions',
+        });
+      }
+      await actions.serve({
+        port: flags.port,
+        host: flags.host,
+        ...(fluxUri === undefined ? {} : { fluxUri }),
+        embedded: embeddedSettings(flags),
+        maxPageSize: flags.maxPageSize,
+        defaultPageSize: flags.defaultPageSize,
+      });
+    });
+
+  addEmbeddedOptions(
+    program
+      .command('broker')
+      .description(
+        'Serve an embedded instance over Flux\'s local connector protocol on a Unix socket, so Flux\'s own tools ' +
+          '(FLUX_URI=local://PATH flux jobs) and flux-graphql serve --flux-uri local://PATH can use it.',
+      )
+      .requiredOption('--listen <path>', 'Unix socket to listen on', parseSocketPath),
+  )
+    .exitOverride()
+    .action(async (flags: EmbeddedFlags & { listen: string }) => {
+      await actions.broker({ listen: flags.listen, embedded: embeddedSettings(flags) });
+    });
+
+  return program;
+}
+
+/** Runs the command line; resolves with the exit code for a usage error or --help, else once started. */
+export async function runCli(argv: readonly string[], actions: CommandActions): Promise<number> {
+  const program = createProgram(actions);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return 0;
+      return USAGE_ERROR_EXIT_CODE;
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  // Loaded here so that `--help` and usage errors do not pay for building the schema.
+  const { startServer, startBroker } = await import('./start');
+  const code = await runCli(process.argv.slice(2), {
+    serve: async (settings) => {
+      await startServer(settings);
+    },
+    broker: async (settings) => {
+      await startBroker(settings);
+    },
+  });
+  if (code !== 0) process.exit(code);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`flux-graphql: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

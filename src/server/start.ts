@@ -1,0 +1,104 @@
+/**
+ * Starting the commands for real: open the backend, listen, print where, stop cleanly on
+ * SIGINT/SIGTERM. The line naming the GraphiQL address is printed once the server answers.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, GRAPHQL_PATH } from './app';
+import { openBackend, openEmbeddedInstance, type Backend } from './backend';
+import type { BrokerSettings, ServeSettings } from './cli';
+import { serveBroker } from '../embedded/broker';
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:4000/graphql */
+  url: string;
+  backend: Backend;
+  close(): Promise<void>;
+}
+
+type Log = (line: string) => void;
+const consoleLog: Log = (line) => console.log(line);
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function onSignals(stop: () => Promise<void>, log: Log): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`flux-graphql: ${signal}, shutting down`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+export async function startServer(settings: ServeSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<RunningServer> {
+  const log = options.log ?? consoleLog;
+  const backend = await openBackend(settings);
+  const app = createApp({
+    handle: backend.handle,
+    backend: backend.description,
+    ...(backend.jobInfo === undefined ? {} : { jobInfo: backend.jobInfo }),
+    pageLimits: { maxPageSize: settings.maxPageSize, defaultPageSize: settings.defaultPageSize },
+  });
+  const server = createServer(app);
+  let address: AddressInfo;
+  try {
+    address = await listen(server, settings.port, settings.host);
+  } catch (error) {
+    await backend.close();
+    throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const url = `http://${urlHost(settings.host)}:${address.port}${GRAPHQL_PATH}`;
+  const close = async (): Promise<void> => {
+    await closeServer(server);
+    await backend.close();
+  };
+  if (options.handleSignals !== false) onSignals(close, log);
+  log(`flux-graphql: backend ${backend.description}`);
+  log(`flux-graphql: GraphiQL at ${url}`);
+  return { url, backend, close };
+}
+
+export async function startBroker(settings: BrokerSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<{ path: string; close(): Promise<void> }> {
+  const log = options.log ?? consoleLog;
+  const instance = await openEmbeddedInstance(settings.embedded);
+  let broker;
+  try {
+    broker = await serveBroker(instance.service, { path: settings.listen });
+  } catch (error) {
+    await instance.close();
+    throw error;
+  }
+  const close = async (): Promise<void> => {
+    await broker.close();
+    await instance.close();
+  };
+  if (options.handleSignals !== false) onSignals(close, log);
+  log(`flux-graphql: broker for ${instance.description}`);
+  log(`flux-graphql: listening on local://${broker.path} (e.g. FLUX_URI=local://${broker.path} flux jobs -a)`);
+  return { path: broker.path, close };
+}
