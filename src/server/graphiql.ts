@@ -3,9 +3,14 @@ import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** What GraphiQL shows the first time it is opened. */
 export const DEFAULT_GRAPHIQL_QUERY = `# flux-graphql: the jobs of a Flux instance.
-# Run this with the ▶ button; Docs (top left) lists every field.
+# Press ▶ to run; the Docs panel (book icon)
+# lists every field and argument.
 query RecentJobs {
-  jobStats { pending running inactive successful unsuccessful }
+  jobStats {
+    pending
+    running
+    inactive
+  }
   jobs(first: 20) {
     totalCount
     edges {
