@@ -27,7 +27,7 @@ const capture = fs
 type Outcome = { ok: string } | { errno: number; text: string | undefined } | { other: string };
 
 /** An answer in comparable form: JSON text as Flux would write it, or the error. */
-async function outcome(run: () => Promise<Json | undefined | Array<Json | undefined>>): Promise<Outcome> {
+async function outcome(run: () => Promise<Json | undefined>): Promise<Outcome> {
   try {
     return { ok: stringifyJson((await run()) ?? null) };
   } catch (err) {
@@ -36,8 +36,8 @@ async function outcome(run: () => Promise<Json | undefined | Array<Json | undefi
   }
 }
 
-async function streamAll(handle: FluxHandle, topic: string, payload: JsonObject): Promise<Array<Json | undefined>> {
-  const out: Array<Json | undefined> = [];
+async function streamAll(handle: FluxHandle, topic: string, payload: JsonObject): Promise<Json[]> {
+  const out: Json[] = [];
   for await (const value of handle.rpcStream(topic, payload)) out.push(value ?? null);
   return out;
 }
