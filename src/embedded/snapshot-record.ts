@@ -74,6 +74,27 @@ const KNOWN: ReadonlySet<string> = new Set<string>(JOB_LIST_ATTRIBUTES);
 const STATE_NAMES = new Map<number, string>(Object.entries(JobState).map(([name, bit]) => [bit, name]));
 const RESULT_NAMES = new Map<number, string>(Object.entries(JobResult).map(([name, bit]) => [bit, name]));
 
+/** The timestamp each state sets (a job in that state always shows it). */
+const STATE_TIMESTAMP: ReadonlyMap<number, string> = new Map([
+  [JobState.DEPEND, 't_depend'],
+  [JobState.PRIORITY, 't_priority'],
+  [JobState.SCHED, 't_sched'],
+  [JobState.RUN, 't_run'],
+  [JobState.CLEANUP, 't_cleanup'],
+  [JobState.INACTIVE, 't_inactive'],
+]);
+
+/**
+ * The least state (by bit value, the lifecycle order) a job showing each timestamp can be in.
+ * t_sched keeps its first value when a job falls back from SCHED to PRIORITY.
+ */
+const TIMESTAMP_LEAST_STATE: ReadonlyArray<readonly [string, number]> = [
+  ['t_priority', JobState.PRIORITY],
+  ['t_sched', JobState.PRIORITY],
+  ['t_run', JobState.RUN],
+  ['t_cleanup', JobState.CLEANUP],
+];
+
 /** A record that breaks a rule; the caller adds where it is (file, index, id). */
 export class RecordProblem extends Error {
   override readonly name: string = 'RecordProblem';
@@ -268,8 +289,20 @@ export function checkJobRecord(value: Json | undefined): SnapshotJobRecord {
   if (inactive && (success === true) !== (result === JobResult.COMPLETED)) {
     throw new RecordProblem(`"success" is ${success} but "result" is ${result}: job-list reports result 1 (COMPLETED) exactly when success is true`);
   }
-  if (state === JobState.RUN) requirePresent(record, 't_run', 'the job is RUN');
+  // A timestamp is shown once its state was reached, so it tells how far the job got.
+  const own = STATE_TIMESTAMP.get(state) as string;
+  requirePresent(record, own, `the job is ${stateName}`);
+  for (const [key, leastState] of TIMESTAMP_LEAST_STATE) {
+    if (record[key] !== undefined && state < leastState) throw new RecordProblem(`"${key}" is present but the job is only ${stateName}`);
+  }
+  // priority is shown while SCHED is among the states reached (a fall back to PRIORITY hides it).
   if (state === JobState.SCHED) requirePresent(record, 'priority', 'the job is SCHED');
+  if (record.priority !== undefined && state < JobState.SCHED) {
+    throw new RecordProblem(`"priority" is present but the job is only ${stateName}; job-list shows it once SCHED is reached`);
+  }
+  for (const key of ['ranks', 'nodelist', 'expiration']) {
+    if (record[key] !== undefined && record.t_run === undefined) throw new RecordProblem(`"${key}" is present but the job never ran (no "t_run")`);
+  }
 
   if (typeof id === 'number') record.id = bigId;
   return record as SnapshotJobRecord;

@@ -146,6 +146,17 @@ describe('parseSnapshot refuses, naming the file, the job and the problem', () =
     expect(error.message).toBe(`bad snapshot snap.json: jobs[0]: ${problem}`);
   });
 
+  it('a DEPEND job with a priority', () => {
+    const text = withJob((job) => {
+      Object.assign(job, { state: 2 });
+      delete job.t_priority;
+      delete job.t_sched;
+    });
+    expect(refusal(text).message).toBe(
+      'bad snapshot snap.json: jobs[0] (id 898201812992): "priority" is present but the job is only DEPEND; job-list shows it once SCHED is reached',
+    );
+  });
+
   it('a record that is not an object', () => {
     const document = validDocument();
     document.jobs = [5];
@@ -181,6 +192,10 @@ describe('parseSnapshot refuses, naming the file, the job and the problem', () =
     ['an unknown attribute', (j) => (j.colour = 'red'), 'unknown attribute "colour" (job-list has no such attribute)'],
     ['result on a pending job', (j) => (j.result = 1), '"result" is present but the job is SCHED, and job-list reports it only for INACTIVE jobs'],
     ['a SCHED job without priority', (j) => delete j.priority, '"priority" is missing (the job is SCHED)'],
+    ['no t_sched', (j) => delete j.t_sched, '"t_sched" is missing (the job is SCHED)'],
+    ['t_run', (j) => (j.t_run = 1795637775), '"t_run" is present but the job is only SCHED'],
+    ['a nodelist', (j) => (j.nodelist = 'node1'), '"nodelist" is present but the job never ran (no "t_run")'],
+    ['state DEPEND but a priority', (j) => Object.assign(j, { state: 2 }), '"t_priority" is present but the job is only DEPEND'],
   ])('a pending job with %s', (_what, change, problem) => {
     const error = refusal(withJob(change));
     expect(error.message).toBe(`bad snapshot snap.json: jobs[0] (id 898201812992): ${problem}`);
