@@ -354,7 +354,7 @@ export class StreamHandle implements FluxHandle {
       let detail = readError ? `connection error: ${readError.message}` : 'the connection was closed';
       const extra = transport.lossDetail?.();
       if (extra !== undefined) detail += ` (${extra})`;
-      void this.takeDown(link, new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${detail}`));
+      void this.takeDown(link, new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${detail}`), detail);
     };
     transport.input.on('data', (chunk: Buffer) => this.receive(link, chunk));
     transport.input.on('error', (err: Error) => {
@@ -383,7 +383,11 @@ export class StreamHandle implements FluxHandle {
       // Dispatch what decoded cleanly before the bad bytes, then give up on the stream.
       for (const msg of messages) this.dispatch(link, msg);
       const detail = err instanceof Error ? err.message : String(err);
-      void this.takeDown(link, new FluxError('FLUX_PROTOCOL', `Flux instance at ${this.uri} sent an invalid message: ${detail}`, { cause: err }));
+      void this.takeDown(
+        link,
+        new FluxError('FLUX_PROTOCOL', `Flux instance at ${this.uri} sent an invalid message: ${detail}`, { cause: err }),
+        `it sent an invalid message: ${detail}`,
+      );
       return;
     }
     for (const msg of messages) this.dispatch(link, msg);
@@ -517,13 +521,13 @@ export class StreamHandle implements FluxHandle {
     }
   }
 
-  /** Fails everything in flight on `link` with `error` and releases the transport. */
-  private async takeDown(link: Link, error: FluxError): Promise<void> {
+  /** Fails everything in flight on `link` with `error` and releases the transport; `why` is kept for later fail-fast errors. */
+  private async takeDown(link: Link, error: FluxError, why: string = error.message): Promise<void> {
     if (link.down) return;
     link.down = true;
     if (this.link === link) {
       this.link = null;
-      this.lastFailure = error.message.replace(/^Flux instance at \S+ (is unavailable|sent an invalid message): /, '');
+      this.lastFailure = why;
       // The first RPC after a drop may try to reconnect at once.
       this.reconnectDelay = 0;
       this.nextAttemptAt = 0;

@@ -167,10 +167,10 @@ describe('local connector against the embedded broker', () => {
 
   it('times out a stream whose next response does not come, after delivering the ones that did', async () => {
     const seen: Array<Json | undefined> = [];
-    const err = await streamRejection(handle.rpcStream('test.hold', {}, { timeoutMs: 40 }), seen);
+    const err = await streamRejection(handle.rpcStream('test.hold', {}, { timeoutMs: 300 }), seen);
     expect(seen).toEqual([{ i: 0 }, { i: 1 }]);
     expect(err.code).toBe('FLUX_TIMEOUT');
-    expect(err.message).toBe(`test.hold: no further response from local://${path} within 40 ms`);
+    expect(err.message).toBe(`test.hold: no further response from local://${path} within 300 ms`);
   });
 
   it('rejects bad arguments before sending anything', async () => {
@@ -407,7 +407,7 @@ describe('losing the broker and getting it back', () => {
     const path = socketPath();
     const service = createFakeService();
     let broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
-    const handle = await openLocalHandle(path, { connectRetries: 0, reconnectDelayMs: 40, maxReconnectDelayMs: 80 });
+    const handle = await openLocalHandle(path, { connectRetries: 0, reconnectDelayMs: 500, maxReconnectDelayMs: 1000 });
     try {
       await broker.close();
       await until(() => !handle.connected, 'the drop to be noticed');
