@@ -9,11 +9,14 @@ export interface QueryLimits {
   maxAliases: number;
   /** Most tokens in the query text. */
   maxTokens: number;
-  /** graphql-armor's cost estimate (objects 2, scalars 1, times 1.5 per level). */
+  /**
+   * graphql-armor's cost estimate: objects 2, scalars 1, times 1.5 per level, times a literal
+   * first/last; a full page of 1000 jobs with every field costs about 262,000.
+   */
   maxCost: number;
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 200, maxTokens: 10_000, maxCost: 50_000 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 200, maxTokens: 10_000, maxCost: 500_000 };
 
 export function useQueryLimits(limits: QueryLimits): Plugin {
   return EnvelopArmorPlugin({
