@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { FluxHandle } from '../flux/handle';
-import type { JobInfoOptions } from '../joblist';
+import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { JobLoader, type JobBatchListener } from './loaders/job-loader';
 
 /** Page sizes for connections: used when neither first nor last is given, and the most allowed. */
@@ -19,6 +19,8 @@ export interface GraphQLContext {
   pageLimits: PageLimits;
   /** The clock and user-name lookup that derived Job fields (runtime, username, ...) use. */
   jobInfo: JobInfoOptions;
+  /** Where `user` names are looked up (undefined: this machine's password database). */
+  userDatabase: UserDatabase | undefined;
   /**
    * Errors that do not stop a field from returning data (e.g. an unknown ID among jobs(ids:)):
    * the server appends them to the response's `errors` after execution.
@@ -30,8 +32,15 @@ export interface ContextOptions {
   handle: FluxHandle;
   pageLimits?: PageLimits;
   jobInfo?: JobInfoOptions;
+  userDatabase?: UserDatabase;
   /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
   onJobBatch?: JobBatchListener;
+}
+
+/** User names for Job.username come from the same database as `user` lookups, unless given. */
+function jobInfoWithUsers(jobInfo: JobInfoOptions, users: UserDatabase | undefined): JobInfoOptions {
+  if (users === undefined || jobInfo.usernameOf !== undefined) return jobInfo;
+  return { ...jobInfo, usernameOf: (uid) => users.nameOf(uid) };
 }
 
 export function createGraphQLContext(options: ContextOptions): GraphQLContext {
@@ -39,7 +48,8 @@ export function createGraphQLContext(options: ContextOptions): GraphQLContext {
     handle: options.handle,
     jobLoader: new JobLoader(options.handle, options.onJobBatch),
     pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
-    jobInfo: options.jobInfo ?? {},
+    jobInfo: jobInfoWithUsers(options.jobInfo ?? {}, options.userDatabase),
+    userDatabase: options.userDatabase,
     deferredErrors: [],
   };
 }

@@ -3,7 +3,7 @@
  */
 import type { FluxHandle } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
-import { JobList, type JobListOptions, type JobRecord } from '../joblist';
+import { JobList, type JobListOptions, type JobRecord, type UserDatabase } from '../joblist';
 import { ErrorCode, expectedErrorFor, graphqlError } from './errors';
 import type { JobSource } from './pagination/job-pager';
 
@@ -17,14 +17,14 @@ export interface JobFilterArgs {
   constraint?: unknown;
 }
 
-export type JobQuery = Pick<JobListOptions, 'filters' | 'user' | 'since' | 'name' | 'queue' | 'constraint'>;
+export type JobQuery = Pick<JobListOptions, 'filters' | 'user' | 'since' | 'name' | 'queue' | 'constraint' | 'userDatabase'>;
 
 /**
  * Checks the filter arguments and returns the JobList options they stand for. The user is
  * resolved here too (a name, a uid or "all"; every user when absent), so a bad one fails
  * before anything is sent to Flux.
  */
-export function jobQueryFromArgs(handle: FluxHandle, args: JobFilterArgs): JobQuery {
+export function jobQueryFromArgs(handle: FluxHandle, args: JobFilterArgs, userDatabase?: UserDatabase): JobQuery {
   if (args.since !== undefined && args.since !== null && !(Number.isFinite(args.since) && args.since >= 0)) {
     throw graphqlError(ErrorCode.BAD_USER_INPUT, `since must be a time in seconds >= 0 (got ${args.since})`);
   }
@@ -36,6 +36,7 @@ export function jobQueryFromArgs(handle: FluxHandle, args: JobFilterArgs): JobQu
     queue: args.queue === undefined || args.queue === null ? null : [...args.queue],
     // Flux itself judges the constraint; its complaint comes back as INVALID_CONSTRAINT.
     constraint: args.constraint === undefined || args.constraint === null ? null : (args.constraint as JsonObject),
+    ...(userDatabase === undefined ? {} : { userDatabase }),
   };
   try {
     new JobList(handle, { ...query, attrs: [] });

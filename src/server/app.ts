@@ -5,7 +5,7 @@
  */
 import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { FluxHandle } from '../flux/handle';
-import type { JobInfoOptions } from '../joblist';
+import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, type GraphQLContext, type PageLimits } from '../graphql/context';
 import { toExpectedGraphQLError } from '../graphql/errors';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
@@ -31,6 +31,8 @@ export interface AppOptions {
   logging?: boolean | YogaLogger | 'debug' | 'info' | 'warn' | 'error';
   /** Clock and user names for derived Job fields (default: the system's); an embedded instance passes its clock. */
   jobInfo?: JobInfoOptions;
+  /** Where user names are looked up, both ways (default: this machine's password database). */
+  userDatabase?: UserDatabase;
   /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
   onJobBatch?: JobBatchListener;
 }
@@ -62,7 +64,8 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     graphiql: options.graphiql === false ? false : GRAPHIQL_OPTIONS,
     renderGraphiQL: renderOfflineGraphiQL,
     logging: options.logging ?? 'info',
-    context: () => createGraphQLContext({ handle, pageLimits, onJobBatch, jobInfo: options.jobInfo }),
+    context: () =>
+      createGraphQLContext({ handle, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase }),
     maskedErrors: {
       // Failures a client can act on keep their message and get a code; the rest stay masked.
       maskError: (error, message, isDev) => toExpectedGraphQLError(error) ?? yogaMaskError(error, message, isDev),

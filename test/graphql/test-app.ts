@@ -11,7 +11,9 @@ import { encodeJobId } from '../../src/flux/jobid';
 import type { Json } from '../../src/flux/json';
 import type { PageLimits } from '../../src/graphql/context';
 import type { JobBatch } from '../../src/graphql/loaders/job-loader';
-import { JobList, type JobInfoOptions, type JobRecord, type JobListOptions } from '../../src/joblist';
+import { JobList, type JobInfoOptions, type JobRecord, type JobListOptions, type UserDatabase } from '../../src/joblist';
+import type { FluxHandle } from '../../src/flux/handle';
+import type { QueryLimits } from '../../src/server/query-limits';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
 import { RecordingHandle } from './recording-handle';
 
@@ -41,11 +43,14 @@ export interface TestApp {
 
 export interface AppSetup {
   pageLimits?: Partial<PageLimits>;
+  queryLimits?: Partial<QueryLimits>;
+  /** Wraps the instance's handle (e.g. to make it fail). */
+  wrapHandle?: (handle: FluxHandle) => FluxHandle;
 }
 
-function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup: AppSetup): TestApp {
+function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup: AppSetup, userDatabase?: UserDatabase): TestApp {
   const direct = instance.handle();
-  const handle = new RecordingHandle(instance.handle());
+  const handle = new RecordingHandle(setup.wrapHandle?.(instance.handle()) ?? instance.handle());
   const batches: JobBatch[] = [];
   const app = createApp({
     handle,
@@ -53,6 +58,8 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
     jobInfo,
     onJobBatch: (batch) => batches.push(batch),
     ...(setup.pageLimits === undefined ? {} : { pageLimits: setup.pageLimits }),
+    ...(setup.queryLimits === undefined ? {} : { queryLimits: setup.queryLimits }),
+    ...(userDatabase === undefined ? {} : { userDatabase }),
   });
   return {
     app,
@@ -60,15 +67,15 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
     handle,
     batches,
     jobInfo,
-    async gql(query, variables) {
+    async gql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
       const response = await app.fetch('http://yoga/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ query, variables }),
       });
-      return (await response.json()) as GraphQLResponse;
+      return (await response.json()) as GraphQLResponse<T>;
     },
-    list: (options) => new JobList(direct, { maxEntries: 0, ...options }).records(),
+    list: (options) => new JobList(direct, { maxEntries: 0, ...(userDatabase === undefined ? {} : { userDatabase }), ...options }).records(),
   };
 }
 
@@ -76,13 +83,15 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
 export const WORKLOAD_NOW = 1795640000.25;
 
 /** A generated workload of `jobs` jobs (fixed seed and time: the same jobs every run). */
-export function workloadApp(options: { jobs?: number; seed?: number } & AppSetup = {}): TestApp {
+export function workloadApp(options: { jobs?: number; seed?: number } & AppSetup = {}): TestApp & { users: { uid: number; name: string }[] } {
   const workloadOptions = { jobs: options.jobs ?? 150, seed: options.seed ?? 11, now: WORKLOAD_NOW };
   const description = describeWorkload(workloadOptions);
   const instance = new EmbeddedInstance({ queues: description.queues, now: () => WORKLOAD_NOW, ownerUserid: description.owner });
   forEachJob(workloadOptions, (job) => instance.sink.ingest(job));
   const names = new Map(description.users.map((user) => [user.uid, user.name]));
-  return makeTestApp(instance, { now: () => WORKLOAD_NOW, usernameOf: (uid) => names.get(uid), timeZone: 'UTC' }, options);
+  const uids = new Map(description.users.map((user) => [user.name, user.uid]));
+  const users: UserDatabase = { nameOf: (uid) => names.get(uid), uidOf: (name) => uids.get(name) };
+  return Object.assign(makeTestApp(instance, { now: () => WORKLOAD_NOW, timeZone: 'UTC' }, options, users), { users: description.users });
 }
 
 export interface Snapshot {

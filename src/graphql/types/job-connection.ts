@@ -163,7 +163,7 @@ async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: Gra
 async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
   if (args.ids !== null && args.ids !== undefined && args.ids.length > 0) return resolveByIds(args.ids, args, context, info);
   const request = pageRequest(args.first, args.last, context.pageLimits);
-  const jobQuery = jobQueryFromArgs(context.handle, args);
+  const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
   const query = queryFingerprint(canonicalQueryText(args));
   const after = cursorArg(args.after, query, false);
   const before = cursorArg(args.before, query, false);
