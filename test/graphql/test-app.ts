@@ -91,7 +91,8 @@ export function workloadApp(options: { jobs?: number; seed?: number } & AppSetup
   const names = new Map(description.users.map((user) => [user.uid, user.name]));
   const uids = new Map(description.users.map((user) => [user.name, user.uid]));
   const users: UserDatabase = { nameOf: (uid) => names.get(uid), uidOf: (name) => uids.get(name) };
-  return Object.assign(makeTestApp(instance, { now: () => WORKLOAD_NOW, timeZone: 'UTC' }, options, users), { users: description.users });
+  const jobInfo: JobInfoOptions = { now: () => WORKLOAD_NOW, timeZone: 'UTC', usernameOf: (uid) => names.get(uid) };
+  return Object.assign(makeTestApp(instance, jobInfo, options, users), { users: description.users });
 }
 
 export interface Snapshot {
