@@ -4,7 +4,7 @@
  * attributes exactly as `flux jobs -o` does.
  */
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
-import { jobFieldsToAttrs } from '../joblist';
+import { JOB_LIST_ATTRS, jobFieldsToAttrs } from '../joblist';
 import { selectedFields } from './selection';
 
 /** The type names a Job field selection may be written against (fragments on Job or Node). */
@@ -79,6 +79,12 @@ export function fluxFieldsForJobSelection(info: SelectionInfo, jobNodes: readonl
     for (const source of JOB_FIELD_SOURCES[name] ?? []) fields.add(source);
   }
   return [...fields];
+}
+
+/** Attributes without repeats, in the order job-list lists them (so requests read alike). */
+export function inServiceOrder(attrs: Iterable<string>): string[] {
+  const wanted = new Set(attrs);
+  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
 }
 
 /** The job-list attributes a selection of Job fields needs (never "all"). */

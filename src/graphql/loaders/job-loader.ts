@@ -9,6 +9,7 @@ import type { FluxHandle } from '../../flux/handle';
 import { encodeJobId } from '../../flux/jobid';
 import { JobListIdsFuture, type JobRecord } from '../../joblist';
 import { ErrorCode, graphqlError } from '../errors';
+import { inServiceOrder } from '../job-attrs';
 
 export interface JobBatch {
   ids: bigint[];
@@ -57,7 +58,7 @@ export class JobLoader {
   }
 
   private async fetchBatch(ids: readonly bigint[]): Promise<(JobRecord | null | Error)[]> {
-    const attrs = [...this.queuedAttrs].sort();
+    const attrs = inServiceOrder(this.queuedAttrs);
     this.queuedAttrs.clear();
     const sentWith: ReadonlySet<string> = new Set(attrs);
     for (const id of ids) {

@@ -22,6 +22,7 @@ import {
   type PositionedJob,
 } from './job-order';
 import { StateMask } from '../../flux/constants';
+import { inServiceOrder } from '../job-attrs';
 
 /** Lists jobs matching the query's filters AND `extra`, in Flux's order (0 = no limit). */
 export interface JobSource {
@@ -52,7 +53,7 @@ export interface PageOptions {
 type OrderCursor = Exclude<JobCursor, { kind: 'ids' }>;
 
 function union(a: readonly string[], b: readonly string[]): string[] {
-  return [...new Set([...a, ...b])];
+  return inServiceOrder([...a, ...b]);
 }
 
 /** The cursors of consecutive jobs, carrying tie information from the job before each. */
