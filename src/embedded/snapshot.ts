@@ -147,7 +147,8 @@ export function parseSnapshot(text: string, sourceName: string): Snapshot {
   try {
     document = parseJson(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // V8 quotes the start of the text in its message; keep that on one line.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
     throw new SnapshotError(sourceName, `not valid JSON (${reason})`, undefined, { cause: error });
   }
   const header = checkHeader(document, sourceName);

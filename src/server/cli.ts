@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
  * flux-graphql's command line:
- *   flux-graphql serve  [--port N] [--host H] [--flux-uri URI | embedded options]
- *   flux-graphql broker --listen PATH [embedded options]
+ *   flux-graphql serve  [--port N] [--host H] [--flux-uri URI | --snapshot FILE | embedded options]
+ *   flux-graphql broker --listen PATH [--snapshot FILE | embedded options]
+ *   flux-graphql snapshot [--flux-uri URI] [--output FILE]
  * Bad values are refused with a sentence saying what is expected, and exit code 2.
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { EmbeddedSettings } from './backend';
+import type { SnapshotSettings } from './snapshot-backend';
+import type { SnapshotCommandOptions } from './snapshot-command';
 import {
   parseFluxUri,
   parseHost,
@@ -18,6 +21,7 @@ import {
   parseSocketPath,
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
+import { DEFAULT_FLUX_URI } from '../flux/connect';
 
 export const USAGE_ERROR_EXIT_CODE = 2;
 
@@ -26,6 +30,8 @@ export interface ServeSettings {
   host: string;
   /** A real instance to serve; when absent an embedded instance is created. */
   fluxUri?: string;
+  /** A snapshot file to serve instead of an instance (see the snapshot command). */
+  snapshot?: SnapshotSettings;
   embedded: EmbeddedSettings;
   maxPageSize: number;
   defaultPageSize: number;
@@ -33,6 +39,8 @@ export interface ServeSettings {
 
 export interface BrokerSettings {
   listen: string;
+  /** A snapshot file to serve instead of a generated workload. */
+  snapshot?: SnapshotSettings;
   embedded: EmbeddedSettings;
 }
 
@@ -40,6 +48,8 @@ export interface BrokerSettings {
 export interface CommandActions {
   serve(settings: ServeSettings): Promise<void>;
   broker(settings: BrokerSettings): Promise<void>;
+  /** Takes a snapshot; optional so that callers without one get a clear error. */
+  snapshot?(settings: SnapshotCommandOptions): Promise<void>;
 }
 
 interface EmbeddedFlags {
@@ -71,6 +81,25 @@ function explicitEmbeddedFlags(command: Command): string[] {
   );
 }
 
+const SNAPSHOT_HELP = 'serve the jobs of a snapshot file (see the snapshot command), frozen at the time it was taken unless --live is given';
+
+/**
+ * Settings for --snapshot, or undefined without it. The generated workload's options make no
+ * sense with a snapshot; --live means "let the clock run on from the snapshot's time", and its
+ * default (on for a generated workload) does not apply.
+ */
+function snapshotSettings(flags: EmbeddedFlags & { snapshot?: string }, command: Command): SnapshotSettings | undefined {
+  if (flags.snapshot === undefined) return undefined;
+  const workloadOnly = explicitEmbeddedFlags(command).filter((flag) => flag === '--jobs' || flag === '--seed');
+  if (workloadOnly.length > 0) {
+    command.error(`error: ${workloadOnly.join(', ')} ${workloadOnly.length === 1 ? 'applies' : 'apply'} to a generated workload, not to --snapshot.`, {
+      exitCode: USAGE_ERROR_EXIT_CODE,
+      code: 'flux-graphql.conflictingOptions',
+    });
+  }
+  return { path: flags.snapshot, live: command.getOptionValueSource('live') === 'cli' ? flags.live : false };
+}
+
 export function createProgram(actions: CommandActions): Command {
   const program = new Command('flux-graphql')
     .description('A GraphQL server for the jobs of a Flux instance (or of an embedded one, made up for trying it out).')
@@ -91,13 +120,22 @@ export function createProgram(actions: CommandActions): Command {
           .env('FLUX_URI')
           .argParser(parseFluxUri),
       )
-      .option('--embedded', 'use the embedded instance even when FLUX_URI is set'),
+      .option('--embedded', 'use the embedded instance even when FLUX_URI is set')
+      .option('--snapshot <file>', SNAPSHOT_HELP),
   )
     .option('--max-page-size <n>', 'largest first/last a client may ask for', parsePageSize, DEFAULT_PAGE_LIMITS.maxPageSize)
     .option('--default-page-size <n>', 'page size when a client gives neither first nor last', parsePageSize, DEFAULT_PAGE_LIMITS.defaultPageSize)
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; maxPageSize: number; defaultPageSize: number }, command: Command) => {
-      const fluxUri = flags.embedded === true ? undefined : flags.fluxUri;
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number }, command: Command) => {
+      const snapshot = snapshotSettings(flags, command);
+      if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
+        command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
+          exitCode: USAGE_ERROR_EXIT_CODE,
+          code: 'flux-graphql.conflictingOptions',
+        });
+      }
+      // A snapshot is served even when FLUX_URI is set in the environment.
+      const fluxUri = flags.embedded === true || snapshot !== undefined ? undefined : flags.fluxUri;
       if (fluxUri !== undefined) {
         const conflicting = explicitEmbeddedFlags(command);
         if (conflicting.length > 0) {
@@ -119,6 +157,7 @@ export function createProgram(actions: CommandActions): Command {
         port: flags.port,
         host: flags.host,
         ...(fluxUri === undefined ? {} : { fluxUri }),
+        ...(snapshot === undefined ? {} : { snapshot }),
         embedded: embeddedSettings(flags),
         maxPageSize: flags.maxPageSize,
         defaultPageSize: flags.defaultPageSize,
@@ -132,11 +171,32 @@ export function createProgram(actions: CommandActions): Command {
         'Serve an embedded instance over Flux\'s local connector protocol on a Unix socket, so Flux\'s own tools ' +
           '(FLUX_URI=local://PATH flux jobs) and flux-graphql serve --flux-uri local://PATH can use it.',
       )
-      .requiredOption('--listen <path>', 'Unix socket to listen on', parseSocketPath),
+      .requiredOption('--listen <path>', 'Unix socket to listen on', parseSocketPath)
+      .option('--snapshot <file>', SNAPSHOT_HELP),
   )
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { listen: string }) => {
-      await actions.broker({ listen: flags.listen, embedded: embeddedSettings(flags) });
+    .action(async (flags: EmbeddedFlags & { listen: string; snapshot?: string }, command: Command) => {
+      const snapshot = snapshotSettings(flags, command);
+      await actions.broker({ listen: flags.listen, ...(snapshot === undefined ? {} : { snapshot }), embedded: embeddedSettings(flags) });
+    });
+
+  program
+    .command('snapshot')
+    .description(
+      'Take the jobs of a Flux instance home: one listing of every job with all its attributes, written as a ' +
+        'snapshot file that serve --snapshot and broker --snapshot answer from exactly as the instance did.',
+    )
+    .addOption(
+      new Option('--flux-uri <uri>', 'the instance to snapshot')
+        .env('FLUX_URI')
+        .default(DEFAULT_FLUX_URI)
+        .argParser(parseFluxUri),
+    )
+    .option('--output <file>', 'write the snapshot to this file (replaced only once complete); default standard output')
+    .exitOverride()
+    .action(async (flags: { fluxUri: string; output?: string }) => {
+      if (actions.snapshot === undefined) throw new Error('the snapshot command is not available here');
+      await actions.snapshot({ fluxUri: flags.fluxUri, ...(flags.output === undefined ? {} : { output: flags.output }) });
     });
 
   return program;
@@ -166,6 +226,10 @@ async function main(): Promise<void> {
     },
     broker: async (settings) => {
       await startBroker(settings);
+    },
+    snapshot: async (settings) => {
+      const [{ runSnapshotCommand }, { openHandle }] = await Promise.all([import('./snapshot-command'), import('../flux/connect')]);
+      await runSnapshotCommand(settings, { openHandle: (uri) => openHandle(uri), stdout: process.stdout, stderr: process.stderr });
     },
   });
   if (code !== 0) process.exit(code);
