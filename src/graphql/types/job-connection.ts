@@ -161,9 +161,10 @@ async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: Gra
 }
 
 async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
+  // As in Flux's JobList, a bad user is refused even when `ids` makes the filters moot.
+  const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
   if (args.ids !== null && args.ids !== undefined && args.ids.length > 0) return resolveByIds(args.ids, args, context, info);
   const request = pageRequest(args.first, args.last, context.pageLimits);
-  const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
   const query = queryFingerprint(canonicalQueryText(args));
   const after = cursorArg(args.after, query, false);
   const before = cursorArg(args.before, query, false);
