@@ -6,7 +6,8 @@ import type { FluxHandle } from '../flux/handle';
 import { openHandle } from '../flux/connect';
 import { EmbeddedInstance } from '../embedded';
 import { describeWorkload, forEachJob } from '../embedded/workload/generate';
-import type { JobInfoOptions } from '../joblist';
+import type { JobInfoOptions, UserDatabase } from '../joblist';
+import { openSnapshotBackend, type SnapshotSettings } from './snapshot-backend';
 
 export interface EmbeddedSettings {
   /** Jobs in the generated history. */
@@ -25,6 +26,8 @@ export interface Backend {
   description: string;
   /** Clock and names for derived Job fields (an embedded instance has its own clock). */
   jobInfo?: JobInfoOptions;
+  /** The instance's users (an embedded workload's users exist only there). */
+  userDatabase?: UserDatabase;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,10 @@ export interface EmbeddedBackend {
   /** What serveBroker serves: the instance's job-list service. */
   service: EmbeddedInstance['service'];
   description: string;
+  /** Names of the instance's users, for Job.username. */
   usernameOf: (uid: number) => string | undefined;
+  /** The instance's users both ways, when it has its own (a generated workload does). */
+  userDatabase?: UserDatabase;
   close(): Promise<void>;
 }
 
@@ -52,19 +58,22 @@ export async function openEmbeddedInstance(settings: EmbeddedSettings): Promise<
   const instance = new EmbeddedInstance({ uri: description, queues: workload.queues, ownerUserid: workload.owner });
   forEachJob(options, (job) => instance.sink.ingest(job));
   const names = new Map(workload.users.map((user) => [user.uid, user.name]));
+  const uids = new Map(workload.users.map((user) => [user.name, user.uid]));
   return {
     instance,
     service: instance.service,
     description,
     // The workload's users exist only in the workload, not in this machine's password database.
     usernameOf: (uid) => names.get(uid),
+    userDatabase: { nameOf: (uid) => names.get(uid), uidOf: (name) => uids.get(name) },
     close: async () => {
       instance.close();
     },
   };
 }
 
-export async function openBackend(settings: { fluxUri?: string; embedded: EmbeddedSettings }): Promise<Backend> {
+export async function openBackend(settings: { fluxUri?: string; snapshot?: SnapshotSettings; embedded: EmbeddedSettings }): Promise<Backend> {
+  if (settings.snapshot !== undefined) return openSnapshotBackend(settings.snapshot, { latencyMs: settings.embedded.latencyMs });
   if (settings.fluxUri !== undefined) {
     const handle = await openHandle(settings.fluxUri);
     return { handle, description: settings.fluxUri, close: () => handle.close() };
@@ -75,6 +84,7 @@ export async function openBackend(settings: { fluxUri?: string; embedded: Embedd
     handle,
     description: embedded.description,
     jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf },
+    ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
     close: async () => {
       await handle.close();
       await embedded.close();

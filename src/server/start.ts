@@ -8,6 +8,7 @@ import { createApp, GRAPHQL_PATH } from './app';
 import { openBackend, openEmbeddedInstance, type Backend } from './backend';
 import type { BrokerSettings, ServeSettings } from './cli';
 import { serveBroker } from '../embedded/broker';
+import { openSnapshotEmbedded } from './snapshot-backend';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -62,6 +63,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     handle: backend.handle,
     backend: backend.description,
     ...(backend.jobInfo === undefined ? {} : { jobInfo: backend.jobInfo }),
+    ...(backend.userDatabase === undefined ? {} : { userDatabase: backend.userDatabase }),
     pageLimits: { maxPageSize: settings.maxPageSize, defaultPageSize: settings.defaultPageSize },
   });
   const server = createServer(app);
@@ -85,7 +87,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
 
 export async function startBroker(settings: BrokerSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<{ path: string; close(): Promise<void> }> {
   const log = options.log ?? consoleLog;
-  const instance = await openEmbeddedInstance(settings.embedded);
+  const instance = settings.snapshot === undefined ? await openEmbeddedInstance(settings.embedded) : await openSnapshotEmbedded(settings.snapshot);
   let broker;
   try {
     broker = await serveBroker(instance.service, { path: settings.listen });
