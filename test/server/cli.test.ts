@@ -1,0 +1,114 @@
+/**
+ * flux-graphql serve / broker on the command line: the settings each option becomes, the
+ * defaults, and the refusals (a sentence and exit code 2).
+ */
+import { runCli, type BrokerSettings, type CommandActions, type ServeSettings } from '../../src/server/cli';
+
+function recordingActions(): CommandActions & { serves: ServeSettings[]; brokers: BrokerSettings[] } {
+  const serves: ServeSettings[] = [];
+  const brokers: BrokerSettings[] = [];
+  return {
+    serves,
+    brokers,
+    serve: async (settings) => void serves.push(settings),
+    broker: async (settings) => void brokers.push(settings),
+  };
+}
+
+let savedFluxUri: string | undefined;
+let stderr: jest.SpyInstance;
+let stdout: jest.SpyInstance;
+
+beforeEach(() => {
+  savedFluxUri = process.env['FLUX_URI'];
+  delete process.env['FLUX_URI'];
+  stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
+
+afterEach(() => {
+  if (savedFluxUri === undefined) delete process.env['FLUX_URI'];
+  else process.env['FLUX_URI'] = savedFluxUri;
+  stderr.mockRestore();
+  stdout.mockRestore();
+});
+
+function errorText(): string {
+  return stderr.mock.calls.map(([text]) => String(text)).join('');
+}
+
+const DEFAULT_EMBEDDED = { jobs: 3000, seed: 1, live: true, latencyMs: 0 };
+
+describe('flux-graphql serve', () => {
+  it('defaults to 127.0.0.1:4000 and an embedded instance of 3000 live jobs, seed 1', async () => {
+    const actions = recordingActions();
+    expect(await runCli(['serve'], actions)).toBe(0);
+    expect(actions.serves).toEqual([
+      { port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50 },
+    ]);
+  });
+
+  it('takes every option', async () => {
+    const actions = recordingActions();
+    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25'];
+    expect(await runCli(argv, actions)).toBe(0);
+    expect(actions.serves).toEqual([
+      { port: 4100, host: '0.0.0.0', embedded: { jobs: 5000, seed: 7, live: false, latencyMs: 2.5 }, maxPageSize: 200, defaultPageSize: 25 },
+    ]);
+  });
+
+  it('serves a real instance from --flux-uri or FLUX_URI, and the embedded one with --embedded', async () => {
+    const actions = recordingActions();
+    await runCli(['serve', '--flux-uri', 'local:///run/flux/local'], actions);
+    process.env['FLUX_URI'] = 'ssh://login1/run/flux/local';
+    await runCli(['serve'], actions);
+    await runCli(['serve', '--embedded', '--jobs', '10'], actions);
+    expect(actions.serves.map((settings) => settings.fluxUri)).toEqual(['local:///run/flux/local', 'ssh://login1/run/flux/local', undefined]);
+    expect(actions.serves[2]?.embedded.jobs).toBe(10);
+  });
+
+  it.each([
+    [['serve', '--port', 'http'], 'The port must be an integer from 0 to 65535.'],
+    [['serve', '--port', '70000'], 'The port must be an integer from 0 to 65535.'],
+    [['serve', '--jobs', '-5'], 'The number of jobs must be an integer from 0 to 10000000.'],
+    [['serve', '--jobs', '1.5'], 'The number of jobs must be an integer from 0 to 10000000.'],
+    [['serve', '--seed', 'abc'], 'The seed must be an integer from 0 to 4294967295.'],
+    [['serve', '--latency', 'slow'], 'The latency must be a number of milliseconds from 0 to 60000.'],
+    [['serve', '--max-page-size', '0'], 'The page size must be an integer from 1 to 100000.'],
+    [['serve', '--flux-uri', '/run/flux/local'], 'The Flux URI must look like local:///run/flux/local or ssh://host/path.'],
+    [['serve', '--default-page-size', '500', '--max-page-size', '100'], '--default-page-size (500) must not exceed --max-page-size (100).'],
+    [['serve', '--flux-uri', 'local:///x', '--jobs', '10'], '--jobs applies to the embedded instance only, but --flux-uri was given'],
+    [['serve', '--frobnicate'], "unknown option '--frobnicate'"],
+    [['broker'], "required option '--listen <path>' not specified"],
+    [['launch'], "unknown command 'launch'"],
+  ])('refuses %p with exit code 2', async (argv, message) => {
+    const actions = recordingActions();
+    expect(await runCli(argv, actions)).toBe(2);
+    expect(errorText()).toContain(message);
+    expect(actions.serves).toEqual([]);
+    expect(actions.brokers).toEqual([]);
+  });
+
+  it('refuses embedded options when FLUX_URI names an instance, and says how to override', async () => {
+    process.env['FLUX_URI'] = 'local:///run/flux/local';
+    expect(await runCli(['serve', '--seed', '3'], recordingActions())).toBe(2);
+    expect(errorText()).toContain('--seed applies to the embedded instance only, but FLUX_URI is set in the environment; pass --embedded');
+  });
+
+  it('documents every option in --help', async () => {
+    expect(await runCli(['serve', '--help'], recordingActions())).toBe(0);
+    const help = stdout.mock.calls.map(([text]) => String(text)).join('');
+    for (const option of ['--port', '--host', '--flux-uri', '--embedded', '--jobs', '--seed', '--live', '--no-live', '--latency', '--max-page-size', '--default-page-size']) {
+      expect(help).toContain(option);
+    }
+    expect(help).toContain('env: FLUX_URI');
+  });
+});
+
+describe('flux-graphql broker', () => {
+  it('takes a socket path and the embedded options', async () => {
+    const actions = recordingActions();
+    expect(await runCli(['broker', '--listen', '/tmp/fg.sock', '--jobs', '20', '--no-live'], actions)).toBe(0);
+    expect(actions.brokers).toEqual([{ listen: '/tmp/fg.sock', embedded: { ...DEFAULT_EMBEDDED, jobs: 20, live: false } }]);
+  });
+});

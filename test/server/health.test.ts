@@ -1,0 +1,42 @@
+import { FluxError } from '../../src/flux/errors';
+import type { FluxHandle } from '../../src/flux/handle';
+import { EmbeddedInstance } from '../../src/embedded';
+import { createApp } from '../../src/server/app';
+
+function unreachable(uri: string): FluxHandle {
+  const failure = () => new FluxError('FLUX_CONNECT', `cannot connect to ${uri}: connection refused`);
+  return {
+    uri,
+    rpc: () => Promise.reject(failure()),
+    rpcStream: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(failure()) }) }),
+    close: async () => undefined,
+  };
+}
+
+describe('/healthz', () => {
+  it('is ok with the backend named when job-list answers', async () => {
+    const instance = new EmbeddedInstance({ uri: 'embedded:test' });
+    const app = createApp({ handle: instance.handle(), logging: false });
+    const response = await app.fetch('http://yoga/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, backend: 'embedded:test' });
+    instance.close();
+  });
+
+  it('is 503 with the reason when the instance cannot be reached', async () => {
+    const app = createApp({ handle: unreachable('local:///tmp/gone/local'), logging: false });
+    const response = await app.fetch('http://yoga/healthz');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      ok: false,
+      backend: 'local:///tmp/gone/local',
+      error: 'cannot connect to local:///tmp/gone/local: connection refused',
+    });
+  });
+
+  it('refuses methods other than GET and HEAD', async () => {
+    const app = createApp({ handle: unreachable('local:///x'), logging: false });
+    const response = await app.fetch('http://yoga/healthz', { method: 'POST' });
+    expect(response.status).toBe(405);
+  });
+});
