@@ -3,23 +3,13 @@
  * attributes fetched are those the query selects on the Job (directly or through fragments).
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { parseJobId } from '../../flux/jobid';
 import type { GraphQLContext } from '../context';
-import { expectedErrorFor } from '../errors';
 import { attrsForJobSelection } from '../job-attrs';
+import { parseJobIdInput } from '../job-id-input';
 import { JobView } from '../job-view';
 
-/** Parses a job ID argument, turning a bad one into its coded GraphQL error. */
-export function parseJobIdArgument(text: string): bigint {
-  try {
-    return parseJobId(text);
-  } catch (error) {
-    throw expectedErrorFor(error) ?? error;
-  }
-}
-
 export async function resolveJobNode(idText: string, context: GraphQLContext, info: GraphQLResolveInfo): Promise<JobView | null> {
-  const id = parseJobIdArgument(idText);
+  const id = parseJobIdInput(idText);
   const record = await context.jobLoader.load(id, attrsForJobSelection(info, info.fieldNodes));
   return record === null ? null : new JobView(record, context.jobInfo);
 }
@@ -29,7 +19,7 @@ export function resolveJobNodes(
   context: GraphQLContext,
   info: GraphQLResolveInfo,
 ): Promise<(JobView | null)[]> {
-  const ids = idTexts.map(parseJobIdArgument);
+  const ids = idTexts.map(parseJobIdInput);
   const attrs = attrsForJobSelection(info, info.fieldNodes);
   return Promise.all(
     ids.map(async (id) => {

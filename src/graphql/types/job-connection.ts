@@ -21,7 +21,12 @@ export const JobConnection = builder.connectionObject(
   {
     type: JobNode,
     name: 'JobConnection',
-    description: 'A page of jobs in Flux\'s order: pending (by priority), then running (latest start first), then inactive (latest end first).',
+    description:
+      "A page of jobs in Flux's order: pending (highest priority first), then running (latest start first), then " +
+      'inactive (latest end first). Cursors are opaque and belong to the query that returned them. Past the pending ' +
+      'jobs a cursor is a position in the sort key, so jobs that arrive or finish between pages neither shift nor ' +
+      'repeat the rest; among pending jobs it is an offset, since their order (priority) can change at any time. ' +
+      'Paging backward (last/before) lists every job before the position, so it costs more than paging forward.',
     fields: (t) => ({
       totalCount: t.int({
         description: 'How many jobs match the query in all (computed only when selected: it lists every matching ID).',

@@ -1,22 +1,15 @@
 import { Kind, type ValueNode } from 'graphql';
 import { JSONResolver, SafeIntResolver } from 'graphql-scalars';
-import { encodeJobId, parseJobId } from '../../flux/jobid';
+import { encodeJobId } from '../../flux/jobid';
 import { builder } from '../builder';
-import { ErrorCode, expectedErrorFor, graphqlError } from '../errors';
+import { ErrorCode, graphqlError } from '../errors';
+import { parseJobIdInput } from '../job-id-input';
 
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('SafeInt', SafeIntResolver);
 
-function jobIdFromText(text: string): bigint {
-  try {
-    return parseJobId(text);
-  } catch (error) {
-    throw expectedErrorFor(error) ?? error;
-  }
-}
-
 function jobIdFromValue(value: unknown): bigint {
-  if (typeof value === 'string') return jobIdFromText(value);
+  if (typeof value === 'string') return parseJobIdInput(value);
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
   const shown = typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
   throw graphqlError(
@@ -26,9 +19,9 @@ function jobIdFromValue(value: unknown): bigint {
 }
 
 function jobIdFromLiteral(node: ValueNode): bigint {
-  if (node.kind === Kind.STRING) return jobIdFromText(node.value);
+  if (node.kind === Kind.STRING) return parseJobIdInput(node.value);
   // An integer literal keeps all its digits in the query text, so any 64-bit ID is exact.
-  if (node.kind === Kind.INT) return jobIdFromText(node.value);
+  if (node.kind === Kind.INT) return parseJobIdInput(node.value);
   throw graphqlError(ErrorCode.INVALID_JOBID, `invalid job ID: expected a string, got a ${node.kind.toLowerCase()} value`);
 }
 
