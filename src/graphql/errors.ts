@@ -63,7 +63,9 @@ export function expectedErrorFor(error: unknown): GraphQLError | undefined {
     return graphqlError(ErrorCode.FLUX_ERROR, error.message, { errno: error.errnoName });
   }
   if (error instanceof FluxError && UNAVAILABLE_CODES.has(error.code)) {
-    return graphqlError(ErrorCode.FLUX_UNAVAILABLE, `Flux instance unavailable: ${error.message}`);
+    // The connectors often say so already ("Flux instance at ... is unavailable: ...").
+    const message = /unavailable/i.test(error.message) ? error.message : `Flux instance unavailable: ${error.message}`;
+    return graphqlError(ErrorCode.FLUX_UNAVAILABLE, message);
   }
   return undefined;
 }
