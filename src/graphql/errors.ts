@@ -71,6 +71,17 @@ export function expectedErrorFor(error: unknown): GraphQLError | undefined {
 }
 
 /**
+ * Whether a failure was caused by what the client sent (a bad job ID, user, constraint...),
+ * as opposed to trouble with Flux that the operator should hear about.
+ */
+export function isClientMistake(error: unknown): boolean {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof JobIdError || original instanceof JobListError) return true;
+  const code = expectedErrorFor(original)?.extensions['code'];
+  return code === ErrorCode.INVALID_CONSTRAINT || code === ErrorCode.TOO_MANY_COMPARISONS;
+}
+
+/**
  * For the server's error masking: a resolver error whose cause is an expected failure of a
  * lower layer becomes that failure's coded error, kept at the same path and location.
  */

@@ -10,6 +10,7 @@ import { createGraphQLContext, DEFAULT_PAGE_LIMITS, type GraphQLContext, type Pa
 import { toExpectedGraphQLError } from '../graphql/errors';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
+import { useClientErrors } from './client-errors';
 import { useDeferredErrors } from './deferred-errors';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useQueryLimits(queryLimits),
       useDeferredErrors(),
+      useClientErrors(),
     ],
   });
 }
