@@ -44,7 +44,7 @@ function error(respond: Respond, errnum: number, errstr?: string): void {
 export class JobListService {
   readonly maxComparisons: number;
   readonly privateMode: boolean;
-  private readonly constraintSetLimit: number;
+  private constraintSetLimit: number;
   private readonly waits: ListIdWaits;
   private readonly watchers: StatsWatchers;
   private readonly handlers: ReadonlyMap<string, Handler>;
@@ -72,6 +72,14 @@ export class JobListService {
       ['job-state-pause', (_req, res) => this.journalControl('pause', res)],
       ['job-state-unpause', (_req, res) => this.journalControl('unpause', res)],
     ]);
+  }
+
+  /**
+   * The number of brokers became known after construction (a snapshot streamed in reveals it
+   * job by job): hostlist/ranks constraints are bounded by max(size, 1024) from now on.
+   */
+  setInstanceSize(size: number): void {
+    this.constraintSetLimit = Math.max(size, MIN_CONSTRAINT_SET_LIMIT);
   }
 
   /** The store tells the service about every state change (list-id waits end there). */

@@ -5,9 +5,10 @@
  * in the instance's job-list order. This module reads and checks them; a snapshot that
  * fails a check is refused as a whole, naming the file, the job and the problem.
  */
-import { readFile } from 'node:fs/promises';
-import { parseJson, type Json, type JsonObject } from '../flux/json';
+import { createReadStream } from 'node:fs';
+import type { Json, JsonObject } from '../flux/json';
 import { checkJobRecord, peekJobId, RecordProblem, type SnapshotJobRecord } from './snapshot-record';
+import { SnapshotScanner, SnapshotSyntaxError } from './snapshot-scanner';
 
 export { JOB_LIST_ATTRIBUTES, REAL_ATTRIBUTES, type SnapshotJobRecord } from './snapshot-record';
 
@@ -62,44 +63,54 @@ function kind(value: Json | undefined): string {
   return typeof value === 'object' ? 'an object' : `${typeof value === 'bigint' ? 'number' : typeof value} ${String(value)}`;
 }
 
-/** Checks the document around the jobs; returns the header fields. */
-function checkHeader(document: Json, sourceName: string): Omit<Snapshot, 'jobs'> & { jobs: Json[] } {
+/** The document's fields besides the jobs. */
+export type SnapshotHeader = Omit<Snapshot, 'jobs'>;
+
+/** Checks the version as soon as it is known, so a newer format is refused before its jobs are read. */
+function checkVersion(version: Json | undefined, sourceName: string): void {
+  if (version === undefined) throw new SnapshotError(sourceName, '"version" is missing (expected 1)');
+  if (version !== SNAPSHOT_VERSION) {
+    throw new SnapshotError(sourceName, `unsupported "version" ${kind(version)}: this flux-graphql reads snapshot version ${SNAPSHOT_VERSION}`);
+  }
+}
+
+function checkQueues(queues: Json | undefined, sourceName: string): string[] | undefined {
+  if (queues === undefined) return undefined;
   const fail = (problem: string): never => {
     throw new SnapshotError(sourceName, problem);
   };
-  if (!isObject(document)) return fail(`a snapshot is a JSON object, got ${kind(document)}`);
-  const version = document.version;
-  if (version === undefined) fail('"version" is missing (expected 1)');
-  if (version !== SNAPSHOT_VERSION) {
-    fail(`unsupported "version" ${kind(version)}: this flux-graphql reads snapshot version ${SNAPSHOT_VERSION}`);
-  }
-  const taken = document.taken;
+  if (!Array.isArray(queues)) return fail(`"queues" must be an array of queue names, got ${kind(queues)}`);
+  const seen = new Set<string>();
+  return queues.map((queue, i) => {
+    if (typeof queue !== 'string') return fail(`"queues"[${i}] must be a string, got ${kind(queue)}`);
+    if (seen.has(queue)) fail(`"queues"[${i}]: queue "${queue}" is listed twice`);
+    seen.add(queue);
+    return queue;
+  });
+}
+
+/** Checks the members around the jobs (`jobs` itself: whether an array was seen). */
+function checkHeader(fields: JsonObject, sawJobsArray: boolean, sourceName: string): SnapshotHeader {
+  const fail = (problem: string): never => {
+    throw new SnapshotError(sourceName, problem);
+  };
+  checkVersion(fields.version, sourceName);
+  const taken = fields.taken;
   if (typeof taken !== 'number' || !Number.isFinite(taken) || taken < 0) {
     fail(`"taken" must be a time in seconds, got ${kind(taken)}`);
   }
-  const source = document.source;
+  const source = fields.source;
   if (typeof source !== 'string') fail(`"source" must be a string, got ${kind(source)}`);
-  const queues = document.queues;
-  let queueNames: string[] | undefined;
-  if (queues !== undefined) {
-    if (!Array.isArray(queues)) return fail(`"queues" must be an array of queue names, got ${kind(queues)}`);
-    const seen = new Set<string>();
-    queueNames = queues.map((queue, i) => {
-      if (typeof queue !== 'string') return fail(`"queues"[${i}] must be a string, got ${kind(queue)}`);
-      if (seen.has(queue)) fail(`"queues"[${i}]: queue "${queue}" is listed twice`);
-      seen.add(queue);
-      return queue;
-    });
+  const queues = checkQueues(fields.queues, sourceName);
+  if (!sawJobsArray) {
+    if (fields.jobs === undefined) fail('"jobs" is missing');
+    fail(`"jobs" must be an array of job records, got ${kind(fields.jobs)}`);
   }
-  const jobs = document.jobs;
-  if (jobs === undefined) fail('"jobs" is missing');
-  if (!Array.isArray(jobs)) return fail(`"jobs" must be an array of job records, got ${kind(jobs)}`);
   return {
     version: SNAPSHOT_VERSION,
     taken: taken as number,
     source: source as string,
-    ...(queueNames === undefined ? {} : { queues: queueNames }),
-    jobs,
+    ...(queues === undefined ? {} : { queues }),
   };
 }
 
@@ -141,19 +152,78 @@ export class SnapshotJobChecker {
   }
 }
 
+/** What a SnapshotReader hands on while it reads. */
+export interface SnapshotConsumer {
+  /**
+   * The "jobs" array begins; `queues` are the queue names read so far (undefined when the
+   * document names them after the jobs, or not at all).
+   */
+  jobsStart?(queues: string[] | undefined): void;
+  /** One checked record, in file order. */
+  job(record: SnapshotJobRecord, index: number): void;
+}
+
+/**
+ * Reads a snapshot piece by piece (feed text, then finish), checking as it goes and handing
+ * each job on as soon as it is read: the whole text is never needed at once.
+ */
+export class SnapshotReader {
+  private readonly scanner: SnapshotScanner;
+  private readonly fields: JsonObject = {};
+  private readonly checker: SnapshotJobChecker;
+  private sawJobsArray = false;
+
+  constructor(
+    private readonly sourceName: string,
+    consumer: SnapshotConsumer,
+  ) {
+    this.checker = new SnapshotJobChecker(sourceName);
+    this.scanner = new SnapshotScanner({
+      member: (key, value) => {
+        this.fields[key] = value;
+        if (key === 'version') checkVersion(value, sourceName);
+      },
+      jobsStart: () => {
+        this.sawJobsArray = true;
+        if (this.fields.version !== undefined) checkVersion(this.fields.version, sourceName);
+        consumer.jobsStart?.(checkQueues(this.fields.queues, sourceName));
+      },
+      job: (value) => {
+        const index = this.checker.count;
+        consumer.job(this.checker.check(value), index);
+      },
+    });
+  }
+
+  feed(text: string): void {
+    this.guard(() => this.scanner.feed(text));
+  }
+
+  /** The text is complete: checks the header and returns it with the number of jobs. */
+  finish(): SnapshotHeader & { jobCount: number } {
+    this.guard(() => this.scanner.finish());
+    return { ...checkHeader(this.fields, this.sawJobsArray, this.sourceName), jobCount: this.checker.count };
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      if (error instanceof SnapshotSyntaxError) {
+        const where = error.jobIndex === undefined ? ` at ${error.position}` : '';
+        throw new SnapshotError(this.sourceName, `${error.message}${where}`, error.jobIndex === undefined ? undefined : { index: error.jobIndex }, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
 /** Parses and checks a snapshot's text; `sourceName` (usually the file path) goes into error messages. */
 export function parseSnapshot(text: string, sourceName: string): Snapshot {
-  let document: Json;
-  try {
-    document = parseJson(text);
-  } catch (error) {
-    // V8 quotes the start of the text in its message; keep that on one line.
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
-    throw new SnapshotError(sourceName, `not valid JSON (${reason})`, undefined, { cause: error });
-  }
-  const header = checkHeader(document, sourceName);
-  const checker = new SnapshotJobChecker(sourceName);
-  const jobs = header.jobs.map((job) => checker.check(job));
+  const jobs: SnapshotJobRecord[] = [];
+  const reader = new SnapshotReader(sourceName, { job: (record) => void jobs.push(record) });
+  reader.feed(text);
+  const { jobCount: _count, ...header } = reader.finish();
   return { ...header, jobs };
 }
 
@@ -164,13 +234,30 @@ function fileErrorReason(error: unknown): string {
   return message.replace(/^Error: /, '').replace(/, \w+ '[^']*'$/, '');
 }
 
-/** Reads and checks a snapshot file; every failure, unreadable file included, is a SnapshotError. */
-export async function loadSnapshot(path: string): Promise<Snapshot> {
-  let text: string;
+/** Bytes read from a snapshot file at a time. */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Streams a snapshot file through `consumer`; returns the header and job count. Every failure,
+ * an unreadable file included, is a SnapshotError naming the file.
+ */
+export async function readSnapshotFile(path: string, consumer: SnapshotConsumer): Promise<SnapshotHeader & { jobCount: number }> {
+  const reader = new SnapshotReader(path, consumer);
   try {
-    text = await readFile(path, 'utf8');
+    // The utf8 decoder of a read stream keeps multi-byte characters split across chunks whole.
+    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES })) {
+      reader.feed(chunk as string);
+    }
   } catch (error) {
+    if (error instanceof SnapshotError) throw error;
     throw new SnapshotError(path, `cannot read the file (${fileErrorReason(error)})`, undefined, { cause: error });
   }
-  return parseSnapshot(text, path);
+  return reader.finish();
+}
+
+/** Reads and checks a snapshot file into memory; every failure is a SnapshotError naming the file. */
+export async function loadSnapshot(path: string): Promise<Snapshot> {
+  const jobs: SnapshotJobRecord[] = [];
+  const { jobCount: _count, ...header } = await readSnapshotFile(path, { job: (record) => void jobs.push(record) });
+  return { ...header, jobs };
 }

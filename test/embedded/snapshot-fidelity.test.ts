@@ -10,7 +10,7 @@ import { FluxRpcError } from '../../src/flux/errors';
 import type { FluxHandle } from '../../src/flux/handle';
 import { parseJson, type JsonObject } from '../../src/flux/json';
 import { parseSnapshot } from '../../src/embedded/snapshot';
-import { createSnapshotInstance } from '../../src/embedded/snapshot-instance';
+import { createSnapshotInstance, openSnapshotInstance } from '../../src/embedded/snapshot-instance';
 import type { EmbeddedInstance } from '../../src/embedded';
 import {
   ALL_ATTRS,
@@ -35,14 +35,19 @@ interface Case {
   file: string;
   /** The recorded job-stats answer, when there is one (else it is computed from the records). */
   recordedStats?: string;
+  loader: Loader;
 }
 
-const CASES: Case[] = [
+type Loader = 'parsed in memory' | 'streamed from the file';
+
+const SNAPSHOTS: Omit<Case, 'loader'>[] = [
   { name: 'flux-core 0.88 snapshot', file: 'flux-0.88-snapshot.json', recordedStats: 'flux-0.88-snapshot-job-stats.json' },
   { name: 'synthetic snapshot', file: 'synthetic-snapshot.json' },
 ];
+const LOADERS: Loader[] = ['parsed in memory', 'streamed from the file'];
+const CASES: Case[] = SNAPSHOTS.flatMap((snapshot) => LOADERS.map((loader) => ({ ...snapshot, loader })));
 
-describe.each(CASES)('$name served by the embedded instance', ({ file, recordedStats }) => {
+describe.each(CASES)('$name ($loader) served by the embedded instance', ({ file, recordedStats, loader }) => {
   const path = join(FIXTURES, file);
   const text = readFileSync(path, 'utf8');
   // The file's records, read without our parser: plain JSON with ids made exact by the codec.
@@ -51,8 +56,8 @@ describe.each(CASES)('$name served by the embedded instance', ({ file, recordedS
   let instance: EmbeddedInstance;
   let handle: FluxHandle;
 
-  beforeAll(() => {
-    instance = createSnapshotInstance(parseSnapshot(text, path), path);
+  beforeAll(async () => {
+    instance = loader === 'parsed in memory' ? createSnapshotInstance(parseSnapshot(text, path), path) : (await openSnapshotInstance(path)).instance;
     handle = instance.handle();
   });
   afterAll(async () => {
