@@ -81,7 +81,9 @@ function explicitEmbeddedFlags(command: Command): string[] {
   );
 }
 
-const SNAPSHOT_HELP = 'serve the jobs of a snapshot file (see the snapshot command), frozen at the time it was taken unless --live is given';
+const SNAPSHOT_HELP =
+  'serve the jobs of a snapshot file (see the snapshot command), frozen at the moment it was taken; with --live the ' +
+  'clock runs on from that moment (runtimes and time left advance) while the jobs stay as recorded';
 
 /**
  * Settings for --snapshot, or undefined without it. The generated workload's options make no
