@@ -4,6 +4,8 @@
  * written record by record as the responses arrive (job-list builds the whole listing
  * before it sends the first response, so the records are one consistent moment).
  */
+import { Errno } from '../flux/constants';
+import { FluxRpcError } from '../flux/errors';
 import type { FluxHandle } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
 import { SnapshotError, SnapshotJobChecker } from './snapshot';
@@ -17,13 +19,16 @@ export interface TakeSnapshotOptions {
   onProgress?: (written: number, expected: number | undefined) => void;
   /** The clock for "taken" (seconds); Date.now() by default. */
   now?: () => number;
+  /** Told about anything the snapshot lacks and why (one sentence each). */
+  onNotice?: (text: string) => void;
 }
 
 export interface TakenSnapshot {
   jobs: number;
   taken: number;
   source: string;
-  queues: string[];
+  /** Absent when job-stats was refused (private mode), and so from the file. */
+  queues?: string[];
 }
 
 function isObject(value: Json | undefined): value is JsonObject {
@@ -47,6 +52,26 @@ export function readJobStats(answer: Json | undefined, source: string): { queues
 }
 
 /**
+ * The queue names for the header. In private mode job-list refuses job-stats to guests (EPERM)
+ * while still listing their own jobs; the snapshot is then taken without queue names.
+ */
+async function queueNames(
+  handle: FluxHandle,
+  source: string,
+  onNotice: ((text: string) => void) | undefined,
+): Promise<{ queues: string[] | undefined; total: number | undefined }> {
+  let answer: Json | undefined;
+  try {
+    answer = await handle.rpc('job-list.job-stats', {});
+  } catch (error) {
+    if (!(error instanceof FluxRpcError) || error.errno !== Errno.EPERM) throw error;
+    onNotice?.(`job-list.job-stats was refused (${error.text}), as in private mode: the snapshot has no queue names and holds only the jobs job-list lists for this user`);
+    return { queues: undefined, total: undefined };
+  }
+  return readJobStats(answer, source);
+}
+
+/**
  * Lists every job of the instance behind `handle` and writes the snapshot to `sink`. On any
  * failure the sink is aborted (a file destination is left as it was) and the error rethrown;
  * a record Flux sends that we could not load back later fails the whole run with SnapshotError.
@@ -56,9 +81,9 @@ export async function takeSnapshot(handle: FluxHandle, sink: TextSink, options: 
   const source = handle.uri;
   let writer: SnapshotStreamWriter | undefined;
   try {
-    const { queues, total } = readJobStats(await handle.rpc('job-list.job-stats', {}), source);
+    const { queues, total } = await queueNames(handle, source, options.onNotice);
     const taken = now();
-    writer = await SnapshotStreamWriter.start(sink, { taken, source, queues });
+    writer = await SnapshotStreamWriter.start(sink, { taken, source, ...(queues === undefined ? {} : { queues }) });
     const checker = new SnapshotJobChecker(source);
     let first = true;
     for await (const payload of handle.rpcStream('job-list.list', SNAPSHOT_LIST_REQUEST)) {
@@ -77,7 +102,7 @@ export async function takeSnapshot(handle: FluxHandle, sink: TextSink, options: 
     }
     const jobs = writer.written;
     await writer.close();
-    return { jobs, taken, source, queues };
+    return { jobs, taken, source, ...(queues === undefined ? {} : { queues }) };
   } catch (error) {
     await (writer ?? { abort: () => sink.abort() }).abort();
     throw error;

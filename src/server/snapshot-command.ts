@@ -67,6 +67,10 @@ export async function runSnapshotCommand(options: SnapshotCommandOptions, io: Sn
         last = [written, expected];
         progress?.update(written, expected);
       },
+      onNotice: (text) => {
+        progress?.clear();
+        io.stderr.write(`snapshot: ${text}\n`);
+      },
     });
     progress?.finish(taken.jobs, last[1]);
     const where = options.output ?? 'stdout';

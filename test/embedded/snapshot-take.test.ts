@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Errno } from '../../src/flux/constants';
+import { Errno, Role } from '../../src/flux/constants';
 import { FluxRpcError } from '../../src/flux/errors';
 import type { FluxHandle } from '../../src/flux/handle';
 import { parseJson, type Json, type JsonObject } from '../../src/flux/json';
 import { loadSnapshot, parseSnapshot, SnapshotError } from '../../src/embedded/snapshot';
+import { createSnapshotInstance } from '../../src/embedded/snapshot-instance';
 import { SNAPSHOT_LIST_REQUEST, takeSnapshot } from '../../src/embedded/snapshot-take';
 import { openAtomicFileSink, streamSink, stringifyJobRecord } from '../../src/embedded/snapshot-writer';
 
@@ -146,6 +147,40 @@ describe('takeSnapshot', () => {
     out.on('data', (chunk: Buffer) => chunks.push(chunk));
     await takeSnapshot(fakeHandle(), streamSink(out));
     expect(parseSnapshot(Buffer.concat(chunks).toString('utf8'), 'stdout').jobs).toHaveLength(59);
+  });
+});
+
+describe('takeSnapshot from an instance in private mode, as a guest', () => {
+  it('takes the jobs job-list lists for the guest, without queue names, and says why', async () => {
+    const file = join(__dirname, '../fixtures/synthetic-snapshot.json');
+    const instance = createSnapshotInstance(parseSnapshot(readFileSync(file, 'utf8'), file), file, { privateMode: true });
+    const guest = instance.handle({ userid: 1001, rolemask: Role.USER });
+    const notices: string[] = [];
+    const path = join(dir, 'guest.json');
+    try {
+      const taken = await takeSnapshot(guest, await openAtomicFileSink(path), { onNotice: (text) => notices.push(text) });
+      expect(taken).not.toHaveProperty('queues');
+      const snapshot = await loadSnapshot(path);
+      expect(snapshot.queues).toBeUndefined();
+      expect(snapshot.jobs.length).toBeGreaterThan(0);
+      expect(snapshot.jobs.every((job) => job.userid === 1001)).toBe(true);
+      expect(snapshot.jobs.length).toBe(parseSnapshot(readFileSync(file, 'utf8'), file).jobs.filter((job) => job.userid === 1001).length);
+      expect(notices).toEqual([
+        'job-list.job-stats was refused (Operation not permitted), as in private mode: the snapshot has no queue names and holds only the jobs job-list lists for this user',
+      ]);
+    } finally {
+      await guest.close();
+      instance.close();
+    }
+  });
+
+  it('still fails on other job-stats errors', async () => {
+    const handle = fakeHandle();
+    handle.rpc = async (topic) => {
+      throw new FluxRpcError(topic, Errno.ENOSYS, 'No service matching job-list.job-stats is registered');
+    };
+    await expect(takeSnapshot(handle, await openAtomicFileSink(join(dir, 'x.json')))).rejects.toThrow('No service matching job-list.job-stats is registered');
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 
