@@ -41,5 +41,14 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
  * it works where no CDN can be reached; yoga's built-in page loads them from unpkg.
  */
 export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
-  return renderGraphiQL(options);
+  // The page is about 9 MB; build it once per set of options rather than on every visit.
+  const key = JSON.stringify(options);
+  let page = renderedPages.get(key);
+  if (page === undefined) {
+    page = renderGraphiQL(options);
+    renderedPages.set(key, page);
+  }
+  return page;
 }
+
+const renderedPages = new Map<string, string>();
