@@ -3,7 +3,7 @@
  * deep-merged under "user" by `memo` events, after which null values and objects left empty
  * are dropped everywhere (flux-core job_state.c memo_update with jpath_update/jpath_clear_null).
  */
-import type { Json, JsonObject } from '../flux/json';
+import { stringifyJson, type Json, type JsonObject } from '../flux/json';
 import { cloneJson, isJsonObject } from './json-value';
 
 function setMember(object: JsonObject, key: string, value: Json): void {
@@ -51,4 +51,19 @@ export function applyMemo(current: JsonObject | undefined, memo: JsonObject): Js
   else setMember(annotations, 'user', cloneJson(memo));
   clearNulls(annotations);
   return Object.keys(annotations).length === 0 ? undefined : annotations;
+}
+
+const NO_REAL_KEYS: ReadonlySet<string> = new Set();
+
+/**
+ * Annotations as stored text. Stored without real/integer typing (JavaScript numbers carry
+ * none); bigints survive. JSON.stringify is the fast path for the common bigint-free case.
+ */
+export function annotationsText(value: Json): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof TypeError) return stringifyJson(value, NO_REAL_KEYS);
+    throw err;
+  }
 }

@@ -5,8 +5,8 @@
  */
 import { JobResult, JobState, StateMask } from '../flux/constants';
 import type { EventlogEntry, ResourceSet } from '../flux/jobspec';
-import { parseJson, stringifyJson, type Json, type JsonObject } from '../flux/json';
-import { applyMemo } from './annotations';
+import { parseJson, type Json, type JsonObject } from '../flux/json';
+import { annotationsText, applyMemo } from './annotations';
 import { checkEventlogEntry } from './event-context';
 import { EmbeddedInputError } from './input-error';
 import { JobIdIndex } from './job-id-index';
@@ -14,13 +14,11 @@ import { JobLists, listOfState } from './job-lists';
 import { JobStats } from './job-stats';
 import { FLAG_EXCEPTION, FLAG_SUCCESS, JobTable } from './job-table';
 import { deriveJobspecFields, type JobspecFields } from './jobspec-fields';
-import { cloneJson, isJsonObject, member, setPath, toCInt, toInt64 } from './json-value';
+import { cloneJson, isJsonObject, setPath, toCInt, toInt64 } from './json-value';
 import { importedJob, type ImportedJob } from './record-import';
 import { deriveResourceFields, type ResourceFields } from './resource-fields';
 import type { JobDocuments, JobSink } from './service-types';
 
-/** Annotation texts are stored without real/integer distinctions: no key is forced to a real. */
-const NO_REAL_KEYS: ReadonlySet<string> = new Set();
 const MAX_JOBID = (1n << 64n) - 1n;
 
 /** A job's documents while it is active; dropped when it becomes inactive. */
@@ -29,7 +27,6 @@ interface JobDocs {
   R: Json | undefined;
   /** Copied before the first in-place update, so the caller's objects are never modified. */
   jobspecCopied: boolean;
-  RCopied: boolean;
 }
 
 /** Dependencies as job-list keeps them: a description once added is never added again. */
@@ -54,6 +51,8 @@ export class JobStore implements JobSink {
   readonly stats: JobStats;
   private readonly docs = new Map<number, JobDocs>();
   private readonly deps = new Map<number, Dependencies>();
+  /** Set when an invalidate event removed the job being applied. */
+  private invalidated = false;
   /** Called after every state change of a job, once its record is consistent (list-id waits). */
   onStateChange: (slot: number) => void = () => {};
 
@@ -96,10 +95,11 @@ export class JobStore implements JobSink {
     if (job.R !== undefined && !isJsonObject(job.R as unknown)) throw new EmbeddedInputError(id, '"R" must be an object when present');
     const slot = this.jobs.allocate(id);
     this.index.insert(slot);
-    this.docs.set(slot, { jobspec: job.jobspec as unknown as Json, R: job.R as unknown as Json, jobspecCopied: false, RCopied: false });
+    this.docs.set(slot, { jobspec: job.jobspec as unknown as Json, R: job.R as unknown as Json, jobspecCopied: false });
+    this.invalidated = false;
     for (const entry of eventlog as EventlogEntry[]) {
-      if (this.index.lookup(id) !== slot) break; // invalidated: later entries belong to no job
       this.apply(slot, entry);
+      if (this.invalidated) break; // later entries belong to no job
     }
   }
 
@@ -181,7 +181,7 @@ export class JobStore implements JobSink {
     t.nodelist[slot] = s.internOptional(job.nodelist);
     t.exceptionType[slot] = s.internOptional(job.exceptionType);
     t.exceptionNote[slot] = s.internOptional(job.exceptionNote);
-    t.annotations[slot] = job.annotations === undefined ? 0 : s.intern(stringifyJson(job.annotations, NO_REAL_KEYS));
+    t.annotations[slot] = job.annotations === undefined ? 0 : s.intern(annotationsText(job.annotations));
     if (job.dependencies !== undefined) this.deps.set(slot, { current: [...job.dependencies], ever: new Set(job.dependencies) });
     this.index.insert(slot);
     const list = listOfState(job.state);
@@ -220,9 +220,9 @@ export class JobStore implements JobSink {
     const ts = entry.timestamp;
     switch (entry.name) {
       case 'submit':
-        t.userid[slot] = toCInt(member(ctx, 'userid') as number) >>> 0;
-        t.urgency[slot] = toCInt(member(ctx, 'urgency') as number);
-        t.submitVersion[slot] = member(ctx, 'version') === undefined ? -1 : toCInt(member(ctx, 'version') as number);
+        t.userid[slot] = toCInt(ctx.userid as number) >>> 0;
+        t.urgency[slot] = toCInt(ctx.urgency as number);
+        t.submitVersion[slot] = ctx.version === undefined ? -1 : toCInt(ctx.version as number);
         t.tSubmit[slot] = ts;
         break;
       case 'invalidate':
@@ -235,14 +235,14 @@ export class JobStore implements JobSink {
         this.transition(slot, JobState.PRIORITY, ts, 'advance');
         break;
       case 'priority':
-        this.setPriority(slot, toInt64(member(ctx, 'priority') as number));
+        this.setPriority(slot, toInt64(ctx.priority as number));
         this.transition(slot, JobState.SCHED, ts, 'conditional', JobState.PRIORITY);
         break;
       case 'alloc':
         this.transition(slot, JobState.RUN, ts, 'advance');
         break;
       case 'finish': {
-        const status = toCInt(member(ctx, 'status') as number);
+        const status = toCInt(ctx.status as number);
         t.waitstatus[slot] = status;
         // Successful only with status 0 and no fatal exception; never unset once set.
         if (status === 0 && !(t.hasFlag(slot, FLAG_EXCEPTION) && t.exceptionSeverity[slot] === 0)) t.setFlag(slot, FLAG_SUCCESS, true);
@@ -253,24 +253,24 @@ export class JobStore implements JobSink {
         this.transition(slot, JobState.INACTIVE, ts, 'advance');
         break;
       case 'urgency':
-        t.urgency[slot] = toCInt(member(ctx, 'urgency') as number);
+        t.urgency[slot] = toCInt(ctx.urgency as number);
         this.fallBack(slot, ts);
         break;
       case 'exception': {
-        const severity = toCInt(member(ctx, 'severity') as number);
+        const severity = toCInt(ctx.severity as number);
         // The first exception, or one strictly more severe (lower number), is the one reported.
         if (!t.hasFlag(slot, FLAG_EXCEPTION) || severity < (t.exceptionSeverity[slot] as number)) {
           t.setFlag(slot, FLAG_EXCEPTION, true);
           t.exceptionSeverity[slot] = severity;
-          t.exceptionType[slot] = t.strings.intern(member(ctx, 'type') as string);
-          t.exceptionNote[slot] = t.strings.intern(member(ctx, 'note') as string);
+          t.exceptionType[slot] = t.strings.intern(ctx.type as string);
+          t.exceptionNote[slot] = t.strings.intern(ctx.note as string);
         }
         if (severity === 0) this.transition(slot, JobState.CLEANUP, ts, 'advance');
         break;
       }
       case 'annotations': {
-        const annotations = member(ctx, 'annotations') as Json;
-        t.annotations[slot] = annotations === null ? 0 : t.strings.intern(stringifyJson(annotations, NO_REAL_KEYS));
+        const annotations = ctx.annotations as Json;
+        t.annotations[slot] = annotations === null ? 0 : t.strings.intern(annotationsText(annotations));
         break;
       }
       case 'jobspec-update':
@@ -283,11 +283,11 @@ export class JobStore implements JobSink {
       case 'memo': {
         const current = this.annotations(slot);
         const next = applyMemo(isJsonObject(current) ? current : undefined, ctx);
-        t.annotations[slot] = next === undefined ? 0 : t.strings.intern(stringifyJson(next, NO_REAL_KEYS));
+        t.annotations[slot] = next === undefined ? 0 : t.strings.intern(annotationsText(next));
         break;
       }
       case 'dependency-add': {
-        const description = member(ctx, 'description') as string;
+        const description = ctx.description as string;
         let deps = this.deps.get(slot);
         if (deps === undefined) this.deps.set(slot, (deps = { current: [], ever: new Set() }));
         if (!deps.ever.has(description)) {
@@ -298,7 +298,7 @@ export class JobStore implements JobSink {
       }
       case 'dependency-remove': {
         const deps = this.deps.get(slot);
-        const at = deps === undefined ? -1 : deps.current.indexOf(member(ctx, 'description') as string);
+        const at = deps === undefined ? -1 : deps.current.indexOf(ctx.description as string);
         if (at >= 0) deps?.current.splice(at, 1);
         break;
       }
@@ -311,6 +311,7 @@ export class JobStore implements JobSink {
   }
 
   private invalidate(slot: number): void {
+    this.invalidated = true;
     const list = listOfState(this.jobs.state[slot] as number);
     if (list !== undefined) {
       this.lists.list(list).remove(slot);
@@ -478,11 +479,9 @@ export class JobStore implements JobSink {
   private updateResources(slot: number, updates: JsonObject): void {
     const docs = this.docs.get(slot);
     if (docs === undefined || !isJsonObject(docs.R)) return; // Flux ignores an update before R
-    if (!docs.RCopied) {
-      docs.R = cloneJson(docs.R);
-      docs.RCopied = true;
-    }
-    const expiration = member(updates, 'expiration');
+    // A fresh copy each time: parsed R is cached per document object.
+    docs.R = cloneJson(docs.R);
+    const expiration = updates.expiration;
     if (expiration !== undefined) setPath(docs.R as JsonObject, 'execution.expiration', expiration);
     this.deriveFromR(slot, docs.R);
   }

@@ -15,52 +15,16 @@ export const FLAG_EXCEPTION = 0x2;
 
 const INITIAL_CAPACITY = 1024;
 
-type Column = Uint8Array | Int8Array | Uint32Array | Int32Array | Float64Array;
-type ColumnName = {
-  [K in keyof JobTable]: JobTable[K] extends Column ? K : never;
-}[keyof JobTable];
-
-const COLUMNS: readonly ColumnName[] = [
-  'idHi',
-  'idLo',
-  'userid',
-  'urgency',
-  'priority',
-  'tSubmit',
-  'tDepend',
-  'tPriority',
-  'tSched',
-  'tRun',
-  'tCleanup',
-  'tInactive',
-  'state',
-  'statesMask',
-  'eventsMask',
-  'submitVersion',
-  'ntasks',
-  'ncores',
-  'nnodes',
-  'duration',
-  'expiration',
-  'waitstatus',
-  'result',
-  'flags',
-  'exceptionSeverity',
-  'name',
-  'cwd',
-  'queue',
-  'project',
-  'bank',
-  'ranks',
-  'nodelist',
-  'exceptionType',
-  'exceptionNote',
-  'annotations',
-  'tasksPerNode',
-  'tasksPerCore',
-];
-
 const MASK32 = 0xffffffffn;
+
+type TypedColumn = Uint8Array | Int8Array | Uint32Array | Int32Array | Float64Array;
+
+/** A copy of `column` with room for `capacity` cells. */
+function grown<T extends TypedColumn>(column: T, capacity: number): T {
+  const next = new (column.constructor as new (length: number) => T)(capacity);
+  next.set(column);
+  return next;
+}
 
 export class JobTable {
   capacity = 0;
@@ -121,13 +85,46 @@ export class JobTable {
     return this.used - this.freeSlots.length;
   }
 
+  // Each column is assigned by name: writing fields through computed keys would turn this
+  // object into a slow dictionary-mode object, and every cell access goes through it.
   private grow(capacity: number): void {
-    for (const name of COLUMNS) {
-      const old = this[name];
-      const next = new (old.constructor as new (length: number) => Column)(capacity);
-      next.set(old);
-      (this as Record<ColumnName, Column>)[name] = next;
-    }
+    this.idHi = grown(this.idHi, capacity);
+    this.idLo = grown(this.idLo, capacity);
+    this.userid = grown(this.userid, capacity);
+    this.urgency = grown(this.urgency, capacity);
+    this.priority = grown(this.priority, capacity);
+    this.tSubmit = grown(this.tSubmit, capacity);
+    this.tDepend = grown(this.tDepend, capacity);
+    this.tPriority = grown(this.tPriority, capacity);
+    this.tSched = grown(this.tSched, capacity);
+    this.tRun = grown(this.tRun, capacity);
+    this.tCleanup = grown(this.tCleanup, capacity);
+    this.tInactive = grown(this.tInactive, capacity);
+    this.state = grown(this.state, capacity);
+    this.statesMask = grown(this.statesMask, capacity);
+    this.eventsMask = grown(this.eventsMask, capacity);
+    this.submitVersion = grown(this.submitVersion, capacity);
+    this.ntasks = grown(this.ntasks, capacity);
+    this.ncores = grown(this.ncores, capacity);
+    this.nnodes = grown(this.nnodes, capacity);
+    this.duration = grown(this.duration, capacity);
+    this.expiration = grown(this.expiration, capacity);
+    this.waitstatus = grown(this.waitstatus, capacity);
+    this.result = grown(this.result, capacity);
+    this.flags = grown(this.flags, capacity);
+    this.exceptionSeverity = grown(this.exceptionSeverity, capacity);
+    this.name = grown(this.name, capacity);
+    this.cwd = grown(this.cwd, capacity);
+    this.queue = grown(this.queue, capacity);
+    this.project = grown(this.project, capacity);
+    this.bank = grown(this.bank, capacity);
+    this.ranks = grown(this.ranks, capacity);
+    this.nodelist = grown(this.nodelist, capacity);
+    this.exceptionType = grown(this.exceptionType, capacity);
+    this.exceptionNote = grown(this.exceptionNote, capacity);
+    this.annotations = grown(this.annotations, capacity);
+    this.tasksPerNode = grown(this.tasksPerNode, capacity);
+    this.tasksPerCore = grown(this.tasksPerCore, capacity);
     this.capacity = capacity;
   }
 

@@ -7,7 +7,7 @@
  * same order, so a malformed jobspec leaves exactly the fields Flux would leave.
  */
 import type { Json, JsonObject } from '../flux/json';
-import { isJsonInteger, isJsonNumber, isJsonObject, member, toCInt, toNumber } from './json-value';
+import { isJsonInteger, isJsonNumber, isJsonObject, toCInt, toNumber } from './json-value';
 
 /** The derived fields; -1 and undefined mean "not set", as in the job record. */
 export interface JobspecFields {
@@ -32,15 +32,18 @@ function fail(): never {
   throw new Malformed();
 }
 
+// Members are read with plain property access: every key read here is a fixed jobspec key that
+// no Object.prototype member shares, and plain reads keep this per-job path fast.
+
 /** Optional member that, when present, must be an object; undefined when absent. */
 function optionalObject(object: JsonObject, key: string): JsonObject | undefined {
-  const value = member(object, key);
+  const value = object[key];
   if (value === undefined) return undefined;
   return isJsonObject(value) ? value : fail();
 }
 
 function optionalString(object: JsonObject, key: string): string | undefined {
-  const value = member(object, key);
+  const value = object[key];
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : fail();
 }
@@ -64,11 +67,11 @@ function deriveName(jobspec: JsonObject, jobDict: JsonObject | undefined, fields
     fields.name = undefined;
   }
   if (fields.name !== undefined) return;
-  const tasks = member(jobspec, 'tasks');
+  const tasks = jobspec.tasks;
   if (tasks === undefined || !Array.isArray(tasks)) fail();
   const first = tasks[0];
   if (!isJsonObject(first)) fail();
-  const command = member(first, 'command');
+  const command = first.command;
   if (command === undefined || !Array.isArray(command)) fail();
   const arg0 = command[0];
   if (typeof arg0 !== 'string') fail();
@@ -76,10 +79,10 @@ function deriveName(jobspec: JsonObject, jobDict: JsonObject | undefined, fields
 }
 
 function deriveAttributes(jobspec: JsonObject, fields: JobspecFields): void {
-  const attributes = member(jobspec, 'attributes');
+  const attributes = jobspec.attributes;
   if (!isJsonObject(attributes)) fail();
   const system = optionalObject(attributes, 'system');
-  const jobDict = system === undefined ? undefined : member(system, 'job');
+  const jobDict = system === undefined ? undefined : system.job;
   if (jobDict !== undefined && !isJsonObject(jobDict)) fail();
   deriveName(jobspec, jobDict, fields);
 
@@ -91,7 +94,7 @@ function deriveAttributes(jobspec: JsonObject, fields: JobspecFields): void {
   if (cwd !== undefined) fields.cwd = cwd;
   const queue = optionalString(system, 'queue');
   if (queue !== undefined) fields.queue = queue;
-  const duration = member(system, 'duration');
+  const duration = system.duration;
   if (!isJsonNumber(duration)) fail();
   fields.duration = toNumber(duration);
   const project = optionalString(system, 'project');
@@ -111,10 +114,10 @@ function readLevel(level: Json | undefined, counts: ResourceCounts, nodeFactor: 
   if (!Array.isArray(level)) fail();
   for (const vertex of level) {
     if (!isJsonObject(vertex)) fail();
-    const type = member(vertex, 'type');
-    const count = member(vertex, 'count');
+    const type = vertex.type;
+    const count = vertex.count;
     if (typeof type !== 'string' || !isJsonInteger(count)) fail();
-    const exclusive = member(vertex, 'exclusive');
+    const exclusive = vertex.exclusive;
     if (exclusive !== undefined && typeof exclusive !== 'boolean') fail();
     const cnt = toCInt(count);
     if (cnt <= 0) fail();
@@ -127,18 +130,18 @@ function readLevel(level: Json | undefined, counts: ResourceCounts, nodeFactor: 
     } else if (type === 'core') {
       counts.slotSize = cnt;
     }
-    const next = member(vertex, 'with');
+    const next = vertex.with;
     if (next !== undefined) readLevel(next, counts, factor);
   }
 }
 
 function resourceCounts(jobspec: JsonObject): ResourceCounts {
-  if (!isJsonInteger(member(jobspec, 'version'))) fail();
-  const resources = member(jobspec, 'resources');
+  if (!isJsonInteger(jobspec.version)) fail();
+  const resources = jobspec.resources;
   if (resources === undefined) fail();
-  const attributes = member(jobspec, 'attributes');
-  const system = isJsonObject(attributes) ? member(attributes, 'system') : undefined;
-  if (!isJsonObject(system) || !isJsonNumber(member(system, 'duration'))) fail();
+  const attributes = jobspec.attributes;
+  const system = isJsonObject(attributes) ? attributes.system : undefined;
+  if (!isJsonObject(system) || !isJsonNumber(system.duration)) fail();
   const counts: ResourceCounts = { nnodes: 0, nslots: 0, slotSize: 0, exclusive: false };
   readLevel(resources, counts, 1);
   if (counts.nslots <= 0 || counts.slotSize <= 0) fail();
@@ -148,17 +151,17 @@ function resourceCounts(jobspec: JsonObject): ResourceCounts {
 
 /** attributes.system.shell.options.per-resource as {type, count}, or undefined. */
 function perResource(jobspec: JsonObject): { type: string; count: number } | undefined {
-  const attributes = member(jobspec, 'attributes');
+  const attributes = jobspec.attributes;
   if (!isJsonObject(attributes)) fail();
   const system = optionalObject(attributes, 'system');
   const shell = system === undefined ? undefined : optionalObject(system, 'shell');
   const options = shell === undefined ? undefined : optionalObject(shell, 'options');
-  const spec = options === undefined ? undefined : member(options, 'per-resource');
+  const spec = options === undefined ? undefined : options['per-resource'];
   if (spec === undefined) return undefined;
   if (!isJsonObject(spec)) fail();
-  const type = member(spec, 'type');
+  const type = spec.type;
   if (typeof type !== 'string') fail();
-  const count = member(spec, 'count');
+  const count = spec.count;
   if (count !== undefined && !isJsonInteger(count)) fail();
   const n = count === undefined ? 1 : toCInt(count);
   if (n < 1) fail();
@@ -166,11 +169,11 @@ function perResource(jobspec: JsonObject): { type: string; count: number } | und
 }
 
 function tasksTotal(jobspec: JsonObject): number | undefined {
-  const tasks = member(jobspec, 'tasks');
+  const tasks = jobspec.tasks;
   if (!Array.isArray(tasks) || !isJsonObject(tasks[0])) return undefined;
-  const count = member(tasks[0], 'count');
+  const count = tasks[0].count;
   if (!isJsonObject(count)) return undefined;
-  const total = member(count, 'total');
+  const total = count.total;
   return isJsonInteger(total) ? toCInt(total) : undefined;
 }
 

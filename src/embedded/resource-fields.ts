@@ -8,7 +8,7 @@
 import type { Json } from '../flux/json';
 import { encodeHostlist, parseHostlist } from '../flux/hostlist';
 import { encodeIdset, idsetSize, parseIdsetRanges, type IdRange } from '../flux/idset';
-import { isJsonInteger, isJsonNumber, isJsonObject, member, toNumber } from './json-value';
+import { isJsonInteger, isJsonNumber, isJsonObject, toNumber } from './json-value';
 
 export interface ResourceFields {
   expiration: number;
@@ -27,10 +27,12 @@ const MAX_RANKS = 1 << 20;
 
 interface ParsedR {
   expiration: number;
-  /** Broker ranks ascending, each with its core count. */
-  nodes: Array<{ rank: number; cores: number }>;
-  /** Host of each node in rank order, or undefined when R names none (or names them badly). */
-  hosts: string[] | undefined;
+  nnodes: number;
+  /** The ranks as job-list writes them ("0", "[0-3]"). */
+  ranks: string;
+  /** The hosts in rank order as a hostlist, or undefined when R names none. */
+  nodelist: string | undefined;
+  ncores: number;
 }
 
 function rangesOverlap(a: readonly IdRange[], b: readonly IdRange[]): boolean {
@@ -41,15 +43,15 @@ function rangesOverlap(a: readonly IdRange[], b: readonly IdRange[]): boolean {
 /** Parses R version 1 as librlist does, or returns undefined when it would refuse it. */
 function parseR(R: Json | undefined): ParsedR | undefined {
   if (!isJsonObject(R)) return undefined;
-  const version = member(R, 'version');
-  const execution = member(R, 'execution');
+  const version = R.version;
+  const execution = R.execution;
   if (!isJsonInteger(version) || !isJsonObject(execution)) return undefined;
-  const rLite = member(execution, 'R_lite');
+  const rLite = execution.R_lite;
   if (rLite === undefined) return undefined;
-  const nodelist = member(execution, 'nodelist');
-  const nslots = member(execution, 'nslots');
-  const starttime = member(execution, 'starttime');
-  const expiration = member(execution, 'expiration');
+  const nodelist = execution.nodelist;
+  const nslots = execution.nslots;
+  const starttime = execution.starttime;
+  const expiration = execution.expiration;
   if (nslots !== undefined && !isJsonInteger(nslots)) return undefined;
   if (starttime !== undefined && !isJsonNumber(starttime)) return undefined;
   if (expiration !== undefined && !isJsonNumber(expiration)) return undefined;
@@ -60,8 +62,8 @@ function parseR(R: Json | undefined): ParsedR | undefined {
   try {
     for (const entry of Array.isArray(rLite) ? rLite : []) {
       if (!isJsonObject(entry)) return undefined;
-      const rank = member(entry, 'rank');
-      const children = member(entry, 'children');
+      const rank = entry.rank;
+      const children = entry.children;
       if (typeof rank !== 'string' || children === undefined) return undefined;
       let cores: IdRange[] = [];
       if (isJsonObject(children)) {
@@ -103,20 +105,39 @@ function parseR(R: Json | undefined): ParsedR | undefined {
     if (hosts.length !== nodes.length) return undefined;
   }
   const exp = expiration === undefined ? 0 : toNumber(expiration);
-  return { expiration: exp > 0 ? exp : 0, nodes, hosts };
+  return {
+    expiration: exp > 0 ? exp : 0,
+    nnodes: nodes.length,
+    ranks: encodeIdset(nodes.map((node) => node.rank)),
+    nodelist: hosts === undefined ? undefined : encodeHostlist(hosts),
+    ncores: nodes.reduce((sum, node) => sum + node.cores, 0),
+  };
+}
+
+/**
+ * Parsed R by document. Workloads share R objects between jobs, and the store copies an R
+ * before changing it, so a document's parse never goes stale.
+ */
+const parsedByDocument = new WeakMap<object, ParsedR | null>();
+
+function parseRCached(R: Json | undefined): ParsedR | undefined {
+  if (!isJsonObject(R)) return undefined;
+  let parsed = parsedByDocument.get(R);
+  if (parsed === undefined) parsedByDocument.set(R, (parsed = parseR(R) ?? null));
+  return parsed ?? undefined;
 }
 
 /** Updates `fields` from R as job-list does on `alloc` and `resource-update`. */
 export function deriveResourceFields(R: Json | undefined, fields: ResourceFields): void {
-  const parsed = parseR(R);
+  const parsed = parseRCached(R);
   if (parsed === undefined) return;
   fields.expiration = parsed.expiration;
-  fields.nnodes = parsed.nodes.length;
+  fields.nnodes = parsed.nnodes;
   if (fields.tasksPerNode > 0) fields.ntasks = fields.nnodes * fields.tasksPerNode;
-  fields.ranks = encodeIdset(parsed.nodes.map((node) => node.rank));
+  fields.ranks = parsed.ranks;
   // Without host names Flux cannot build the nodelist and stops before counting cores.
-  if (parsed.hosts === undefined) return;
-  fields.nodelist = encodeHostlist(parsed.hosts);
-  fields.ncores = parsed.nodes.reduce((sum, node) => sum + node.cores, 0);
+  if (parsed.nodelist === undefined) return;
+  fields.nodelist = parsed.nodelist;
+  fields.ncores = parsed.ncores;
   if (fields.tasksPerCore > 0) fields.ntasks = fields.ncores * fields.tasksPerCore;
 }
