@@ -3,6 +3,7 @@
  * job_state.c and job_data.c), observed through job-list.list-id.
  */
 import { JobResult, JobState } from '../../src/flux/constants';
+import type { ResourceSet } from '../../src/flux/jobspec';
 import type { JsonObject } from '../../src/flux/json';
 import { EmbeddedInputError, EmbeddedInstance } from '../../src/embedded';
 import type { JobspecOptions } from './job-builders';
@@ -54,8 +55,8 @@ describe('fields derived from the jobspec and R (flux-core job_data.c test vecto
   });
 
   it('writes ranks as an idset (brackets only for several) and hosts as a hostlist in rank order', () => {
-    const R = {
-      version: 1 as const,
+    const R: ResourceSet = {
+      version: 1,
       execution: {
         R_lite: [
           { rank: '5-6', children: { core: '0-1' } },
