@@ -44,12 +44,16 @@ export interface EmbeddedBackend {
 }
 
 export function embeddedDescription(settings: EmbeddedSettings): string {
-  const parts = [`jobs=${settings.jobs}`, `seed=${settings.seed}`, settings.live ? 'live' : 'fixed'];
+  // No live driver exists yet (the workload generator's LiveWorkload): say what is served.
+  const parts = [`jobs=${settings.jobs}`, `seed=${settings.seed}`, 'fixed'];
   if (settings.latencyMs > 0) parts.push(`latency=${settings.latencyMs}ms`);
   return `embedded:${parts.join(',')}`;
 }
 
-/** Creates an embedded instance and loads its generated history (and starts it living, if asked). */
+/**
+ * Creates an embedded instance and loads its generated history. `live` is accepted but not
+ * acted on yet: the jobs stay as generated until a live workload driver is wired in here.
+ */
 export async function openEmbeddedInstance(settings: EmbeddedSettings): Promise<EmbeddedBackend> {
   const description = embeddedDescription(settings);
   const now = Date.now() / 1000;

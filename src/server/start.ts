@@ -81,6 +81,9 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
   };
   if (options.handleSignals !== false) onSignals(close, log);
   log(`flux-graphql: backend ${backend.description}`);
+  if (settings.fluxUri === undefined && settings.snapshot === undefined && settings.embedded.live) {
+    log('flux-graphql: note: live mode is not available yet; the generated jobs do not change');
+  }
   log(`flux-graphql: GraphiQL at ${url}`);
   return { url, backend, close };
 }
