@@ -1,0 +1,44 @@
+/** What a benchmark run does: the full sizes, or a quick run of smaller ones (--quick). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunPlan } from './measure';
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Inactive jobs on the wire broker (Flux's figures: 20,000, plus 8 active). */
+  wireInactiveJobs: number;
+  /** Inactive jobs for the pagination benchmark (target 1,000,000). */
+  paginationJobs: number;
+  /** Store sizes whose heap use per job is measured. */
+  memorySizes: number[];
+  /** Plans for small requests (up to ~1000 jobs) and for whole listings. */
+  smallPlan: RunPlan;
+  largePlan: RunPlan;
+}
+
+export function benchConfig(quick: boolean): BenchConfig {
+  return quick
+    ? {
+        quick,
+        wireInactiveJobs: 5_000,
+        paginationJobs: 100_000,
+        memorySizes: [10_000, 100_000],
+        smallPlan: { warmup: 2, runs: 5 },
+        largePlan: { warmup: 1, runs: 3 },
+      }
+    : {
+        quick,
+        wireInactiveJobs: 20_000,
+        paginationJobs: 1_000_000,
+        memorySizes: [100_000, 1_000_000],
+        smallPlan: { warmup: 3, runs: 9 },
+        largePlan: { warmup: 1, runs: 5 },
+      };
+}
+
+/** A private directory for sockets, removed by the returned function. */
+export function tmpSocketDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'flux-graphql-bench-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
