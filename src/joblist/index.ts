@@ -15,7 +15,8 @@ export {
 export { JobListIdRPC, JobListIdsFuture, jobListId, getJob, toJobIdInput, type JobIdInput } from './job-list-id';
 export { JobList, type JobListOptions } from './job-list';
 export { jobFieldsToAttrs, JOB_LIST_ATTRS } from './fields-to-attrs';
-export { JobStats } from './job-stats';
+export { JobStats, fetchJobStatsResponse, queueNamesOf } from './job-stats';
+export { listAttrs } from './list-attrs';
 export { stateToString, resultToString, type NameFormat } from './state-names';
 export { formatFsd } from './fsd';
 export { signalDescription } from './signal-description';

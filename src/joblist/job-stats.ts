@@ -30,6 +30,21 @@ function readCounters(section: JsonObject, where: string): Counters {
   return counters;
 }
 
+/** One job-list.job-stats request; the response is checked to be an object. */
+export async function fetchJobStatsResponse(handle: FluxHandle): Promise<JsonObject> {
+  const response = await handle.rpc(JOB_STATS_TOPIC, {});
+  if (!isJsonObject(response)) {
+    throw new FluxError('FLUX_PROTOCOL', `${JOB_STATS_TOPIC}: expected an object, got ${describe(response)}`);
+  }
+  return response;
+}
+
+/** The queue names a job-stats response reports, in its order (configured queues and any seen on a job). */
+export function queueNamesOf(response: JsonObject): string[] {
+  const queues = Array.isArray(response.queues) ? response.queues : [];
+  return queues.flatMap((entry) => (isJsonObject(entry) && typeof entry.name === 'string' ? [entry.name] : []));
+}
+
 /**
  * Job counts from job-list.job-stats (Flux's JobStats), for the whole instance or summed over
  * some queues. Every count is -1 until update() succeeds. `failed` counts every unsuccessful
@@ -68,10 +83,14 @@ export class JobStats {
    * for a queue the instance does not report, FluxRpcError for an error response.
    */
   async update(): Promise<this> {
-    const response = await this.handle.rpc(JOB_STATS_TOPIC, {});
-    if (!isJsonObject(response)) {
-      throw new FluxError('FLUX_PROTOCOL', `${JOB_STATS_TOPIC}: expected an object, got ${describe(response)}`);
-    }
+    return this.load(await fetchJobStatsResponse(this.handle));
+  }
+
+  /**
+   * Take the counts from a job-stats response already in hand (so one request can serve the
+   * instance-wide counts and every queue's). Same errors as update().
+   */
+  load(response: JsonObject): this {
     let counters: Counters;
     if (this.queues.length === 0) {
       counters = readCounters(response, 'response');

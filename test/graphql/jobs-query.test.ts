@@ -173,6 +173,13 @@ describe('jobStats and jobAttributes', () => {
     expect(byName(queues)).toEqual(byName(recorded.queues.map((queue) => ({ name: queue.name, ...expectedCounts(queue) }))));
   });
 
+  it('reads the overall and every per-queue count from one job-stats request', async () => {
+    test.handle.reset();
+    const response = await test.gql('{ jobStats { total queues { name total } } }');
+    expect(response.errors).toBeUndefined();
+    expect(test.handle.calls.map((call) => call.topic)).toEqual(['job-list.job-stats']);
+  });
+
   it('sums the given queues', async () => {
     const response = await test.gql('{ jobStats(queue: ["pdebug", "gpu"]) { total inactive successful } }');
     expect(response.data?.['jobStats']).toEqual({ total: 17, inactive: 9, successful: 4 });

@@ -2,9 +2,9 @@
  * JobStats and the `jobStats` query: job-list's counters (job-list.job-stats), as
  * `flux jobs --stats` shows them, for the whole instance, some queues, or each queue.
  */
-import { isJsonObject } from '../../joblist/job-record';
-import { JobStats } from '../../joblist';
+import { JobStats, fetchJobStatsResponse, queueNamesOf } from '../../joblist';
 import type { FluxHandle } from '../../flux/handle';
+import type { JsonObject } from '../../flux/json';
 import { builder, type FluxSchemaTypes } from '../builder';
 import { expectedErrorFor } from '../errors';
 
@@ -12,22 +12,24 @@ import { expectedErrorFor } from '../errors';
 interface StatsShape {
   stats: JobStats;
   queue: string | null;
-  handle: FluxHandle;
+  /** The one job-stats response every counter of this query is read from. */
+  response: JsonObject;
 }
 
-async function fetchStats(handle: FluxHandle, queues: readonly string[] | null): Promise<JobStats> {
+function statsOf(handle: FluxHandle, response: JsonObject, queues: readonly string[] | null): JobStats {
   try {
-    return await new JobStats(handle, queues === null || queues.length === 0 ? null : [...queues]).update();
+    return new JobStats(handle, queues === null || queues.length === 0 ? null : [...queues]).load(response);
   } catch (error) {
     throw expectedErrorFor(error) ?? error;
   }
 }
 
-/** The queue names job-stats reports, in its order (configured queues and any seen on a job). */
-async function queueNames(handle: FluxHandle): Promise<string[]> {
-  const response = await handle.rpc('job-list.job-stats', {});
-  const queues = isJsonObject(response) && Array.isArray(response.queues) ? response.queues : [];
-  return queues.flatMap((entry) => (isJsonObject(entry) && typeof entry.name === 'string' ? [entry.name] : []));
+async function fetchResponse(handle: FluxHandle): Promise<JsonObject> {
+  try {
+    return await fetchJobStatsResponse(handle);
+  } catch (error) {
+    throw expectedErrorFor(error) ?? error;
+  }
 }
 
 type CounterBuilder = PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<FluxSchemaTypes>, StatsShape>;
@@ -76,11 +78,9 @@ const JobStatsRef = builder.objectRef<StatsShape>('JobStats').implement({
       type: [QueueJobStatsRef],
       description:
         'The same counts for each queue job-list reports (configured queues and any named by a job); ' +
-        'one job-stats request per queue, made only when selected.',
-      resolve: async (s) => {
-        const names = await queueNames(s.handle);
-        return Promise.all(names.map(async (name) => ({ stats: await fetchStats(s.handle, [name]), queue: name, handle: s.handle })));
-      },
+        'read from the same job-stats response as the instance-wide counts.',
+      resolve: (s, _args, context) =>
+        queueNamesOf(s.response).map((name) => ({ stats: statsOf(context.handle, s.response, [name]), queue: name, response: s.response })),
     }),
   }),
 });
@@ -93,8 +93,8 @@ builder.queryField('jobStats', (t) =>
       queue: t.arg.stringList({ required: { list: false, items: true }, description: 'Count only jobs of these queues.' }),
     },
     resolve: async (_root, args, context) => {
-      const queues = args.queue ?? null;
-      return { stats: await fetchStats(context.handle, queues), queue: null, handle: context.handle };
+      const response = await fetchResponse(context.handle);
+      return { stats: statsOf(context.handle, response, args.queue ?? null), queue: null, response };
     },
   }),
 );
