@@ -23,7 +23,7 @@ export interface WorkloadOptions {
   owner?: number;
 }
 
-export type WorkloadErrorCode = 'WORKLOAD_INVALID_OPTIONS' | 'WORKLOAD_STOPPED';
+export type WorkloadErrorCode = 'WORKLOAD_INVALID_OPTIONS';
 
 export class WorkloadError extends Error {
   override readonly name: string = 'WorkloadError';
