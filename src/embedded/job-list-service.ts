@@ -42,8 +42,9 @@ function error(respond: Respond, errnum: number, errstr?: string): void {
 }
 
 export class JobListService {
-  readonly maxComparisons: number;
-  readonly privateMode: boolean;
+  /** Both may change on job-list.config-reload. */
+  private maxComparisonsLimit: number;
+  private privateModeOn: boolean;
   private constraintSetLimit: number;
   private readonly waits: ListIdWaits;
   private readonly watchers: StatsWatchers;
@@ -57,8 +58,8 @@ export class JobListService {
     if (!Number.isInteger(maxComparisons) || maxComparisons < 0) {
       throw new RangeError(`maxComparisons must be an integer >= 0 (0 = unlimited), got ${maxComparisons}`);
     }
-    this.maxComparisons = maxComparisons;
-    this.privateMode = options.privateMode ?? false;
+    this.maxComparisonsLimit = maxComparisons;
+    this.privateModeOn = options.privateMode ?? false;
     this.constraintSetLimit = Math.max(options.instanceSize ?? 1, MIN_CONSTRAINT_SET_LIMIT);
     this.waits = new ListIdWaits(store);
     this.watchers = new StatsWatchers(() => store.stats.toJson(), options.timers ?? NODE_TIMERS, options.statsBatchDelayMs ?? STATS_BATCH_DELAY_MS);
@@ -71,6 +72,7 @@ export class JobListService {
       ['disconnect', (req) => this.watchers.disconnect(req.sender)],
       ['job-state-pause', (_req, res) => this.journalControl('pause', res)],
       ['job-state-unpause', (_req, res) => this.journalControl('unpause', res)],
+      ['config-reload', (req, res) => this.configReload(req, res)],
     ]);
   }
 
@@ -80,6 +82,14 @@ export class JobListService {
    */
   setInstanceSize(size: number): void {
     this.constraintSetLimit = Math.max(size, MIN_CONSTRAINT_SET_LIMIT);
+  }
+
+  get maxComparisons(): number {
+    return this.maxComparisonsLimit;
+  }
+
+  get privateMode(): boolean {
+    return this.privateModeOn;
   }
 
   /** The store tells the service about every state change (list-id waits end there). */
@@ -110,9 +120,12 @@ export class JobListService {
       error(respond, Errno.ENOSYS, `Unknown service method '${topic}'`);
       return;
     }
-    if ((request.rolemask & (Role.OWNER | Role.USER)) === 0) {
+    // Every method is open to USER and OWNER callers, except config-reload (OWNER only).
+    const allowed = topic === 'job-list.config-reload' ? Role.OWNER : Role.OWNER | Role.USER;
+    if ((request.rolemask & allowed) === 0) {
       // disconnect requests are sent without expecting a response
-      if (topic !== 'job-list.disconnect') error(respond, Errno.EPERM, 'Request rejected due to insufficient privilege');
+      if (topic === 'job-list.disconnect') return;
+      error(respond, Errno.EPERM, allowed === Role.OWNER ? 'Request requires owner credentials' : 'Request rejected due to insufficient privilege');
       return;
     }
     handler(request, respond);
@@ -239,6 +252,44 @@ export class JobListService {
         stats_watchers: this.watchers.count,
       },
     });
+  }
+
+  /**
+   * job-list.config-reload: the payload is the instance configuration. Applied in Flux's
+   * order: [queues] names (job-stats), [job-list] max_comparisons, [access] private-mode;
+   * a bad value fails the request, leaving the parts before it applied.
+   */
+  private configReload(request: ServiceRequest, respond: Respond): void {
+    const decoded = decodeRequestPayload(request.payload);
+    if (!decoded.ok) return error(respond, Errno.EPROTO);
+    const payload = decoded.payload;
+    const config = payload.object;
+    const queues = config.queues;
+    if (queues !== null && typeof queues === 'object' && !Array.isArray(queues)) this.store.stats.addConfiguredQueues(Object.keys(queues));
+
+    const section = (name: string, key: string, expected: 'integer' | 'boolean', context: string): { value?: Json; problem?: string } => {
+      const table = Object.hasOwn(config, name) ? config[name] : undefined;
+      if (table === undefined) return {};
+      if (table === null || typeof table !== 'object' || Array.isArray(table)) return { problem: `${context}: Expected object, got ${payload.typeOf(config, name)}` };
+      const type = payload.typeOf(table, key);
+      if (type === undefined) return {};
+      if (expected === 'integer' && type !== 'integer') return { problem: `${context}: Expected integer, got ${type}` };
+      if (expected === 'boolean' && type !== 'true' && type !== 'false') return { problem: `${context}: Expected true or false, got ${type}` };
+      return { value: table[key] as Json };
+    };
+    const limit = section('job-list', 'max_comparisons', 'integer', 'error reading config for job-list');
+    if (limit.problem !== undefined) return error(respond, Errno.EINVAL, limit.problem);
+    if (limit.value !== undefined) {
+      const value = Number(limit.value);
+      if (value < 0) return error(respond, Errno.EINVAL, 'job-list.max_comparisons must be >= 0');
+      this.maxComparisonsLimit = value;
+    } else {
+      this.maxComparisonsLimit = DEFAULT_MAX_COMPARISONS;
+    }
+    const privateMode = section('access', 'private-mode', 'boolean', 'error reading [access] config');
+    if (privateMode.problem !== undefined) return error(respond, Errno.EINVAL, privateMode.problem);
+    this.privateModeOn = privateMode.value === true;
+    respond({});
   }
 
   private journalControl(action: 'pause' | 'unpause', respond: Respond): void {

@@ -7,6 +7,7 @@
 import { JobResult, JobState } from '../flux/constants';
 import type { Json } from '../flux/json';
 import { EmbeddedInputError } from './input-error';
+import { isJsonObject } from './json-value';
 import { checkJobRecord, peekJobId, RecordProblem } from './snapshot-record';
 
 export interface ImportedJob {
@@ -79,7 +80,8 @@ export function importedJob(value: Json): ImportedJob {
   };
   let record;
   try {
-    record = checkJobRecord(value);
+    // The check writes the normalised id into the object it is given: give it a copy.
+    record = checkJobRecord(isJsonObject(value) ? { ...value } : value);
   } catch (err) {
     if (err instanceof RecordProblem) return fail(err.message);
     throw err;

@@ -190,7 +190,6 @@ describe('unknown topics and roles', () => {
   it.each<[string, string]>([
     ['job-list.nosuch', "Unknown service method 'job-list.nosuch'"],
     ['job-list', "Unknown service method 'job-list'"],
-    ['job-list.config-reload', "Unknown service method 'job-list.config-reload'"],
     ['nosuchservice.foo', 'No service matching nosuchservice.foo is registered'],
     ['no-such.topic', 'No service matching no-such.topic is registered'],
   ])('%s -> ENOSYS %j', (topic, message) => {
@@ -238,5 +237,40 @@ describe('job-list.job-state-pause / unpause', () => {
     call(inst.service, request('job-list.job-state-pause', {}));
     inst.sink.post(9n, ev('alloc', 20));
     expect(call(inst.service, request('job-list.job-state-unpause', {}))).toEqual([{ errnum: Errno.EPROTO }]);
+  });
+});
+
+describe('job-list.config-reload', () => {
+  it('is for the instance owner only', () => {
+    const inst = new EmbeddedInstance();
+    expect(call(inst.service, request('job-list.config-reload', {}, { rolemask: Role.USER }))).toEqual([
+      { errnum: Errno.EPERM, errstr: 'Request requires owner credentials' },
+    ]);
+  });
+
+  it('applies queues, max_comparisons and private-mode, and resets what the new config leaves out', () => {
+    const inst = new EmbeddedInstance({ queues: ['batch'] });
+    for (let i = 1n; i <= 3n; i++) inst.sink.ingest(job(i, 'run', 10, { userid: Number(i) }));
+    const reload = (config: JsonObject) => call(inst.service, request('job-list.config-reload', config));
+    expect(reload({ queues: { debug: {} }, 'job-list': { max_comparisons: 2 }, access: { 'private-mode': true } })).toEqual([{}]);
+    const stats = callOnce(inst.service, request('job-list.job-stats', {})).payload as { queues: JsonObject[] };
+    expect(stats.queues.map((q) => q.name)).toEqual(['batch', 'debug']);
+    expect(call(inst.service, request('job-list.list', { max_entries: 0, attrs: [] }))).toEqual([
+      { errnum: Errno.EINVAL, errstr: 'Excessive comparisons made, limit search via states or since' },
+    ]);
+    // Jobs 3, 2, 1 in that order (same t_run, newest first): two comparisons find job 2.
+    expect(callOnce(inst.service, request('job-list.list', { max_entries: 1, attrs: [] }, { userid: 2, rolemask: Role.USER }))).toEqual({ payload: { jobs: [{ id: 2 }] } });
+    expect(reload({})).toEqual([{}]);
+    expect((callOnce(inst.service, request('job-list.list', { max_entries: 0, attrs: [] }, { userid: 2, rolemask: Role.USER })).payload as { jobs: unknown[] }).jobs).toHaveLength(3);
+  });
+
+  it.each<[JsonObject, string]>([
+    [{ 'job-list': { max_comparisons: -1 } }, 'job-list.max_comparisons must be >= 0'],
+    [{ 'job-list': { max_comparisons: 'many' } }, 'error reading config for job-list: Expected integer, got string'],
+    [{ 'job-list': 5 }, 'error reading config for job-list: Expected object, got integer'],
+    [{ access: { 'private-mode': 'yes' } }, 'error reading [access] config: Expected true or false, got string'],
+  ])('refuses %j', (config, message) => {
+    const inst = new EmbeddedInstance();
+    expect(call(inst.service, request('job-list.config-reload', config))).toEqual([{ errnum: Errno.EINVAL, errstr: message }]);
   });
 });
