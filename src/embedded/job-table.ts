@@ -128,6 +128,49 @@ export class JobTable {
     this.capacity = capacity;
   }
 
+  /** Bytes held by the columns (capacity included). */
+  get byteLength(): number {
+    return (
+      this.idHi.byteLength +
+      this.idLo.byteLength +
+      this.userid.byteLength +
+      this.urgency.byteLength +
+      this.priority.byteLength +
+      this.tSubmit.byteLength +
+      this.tDepend.byteLength +
+      this.tPriority.byteLength +
+      this.tSched.byteLength +
+      this.tRun.byteLength +
+      this.tCleanup.byteLength +
+      this.tInactive.byteLength +
+      this.state.byteLength +
+      this.statesMask.byteLength +
+      this.eventsMask.byteLength +
+      this.submitVersion.byteLength +
+      this.ntasks.byteLength +
+      this.ncores.byteLength +
+      this.nnodes.byteLength +
+      this.duration.byteLength +
+      this.expiration.byteLength +
+      this.waitstatus.byteLength +
+      this.result.byteLength +
+      this.flags.byteLength +
+      this.exceptionSeverity.byteLength +
+      this.name.byteLength +
+      this.cwd.byteLength +
+      this.queue.byteLength +
+      this.project.byteLength +
+      this.bank.byteLength +
+      this.ranks.byteLength +
+      this.nodelist.byteLength +
+      this.exceptionType.byteLength +
+      this.exceptionNote.byteLength +
+      this.annotations.byteLength +
+      this.tasksPerNode.byteLength +
+      this.tasksPerCore.byteLength
+    );
+  }
+
   /** A fresh record for `id` with flux-core's initial values. */
   allocate(id: bigint): number {
     let slot = this.freeSlots.pop();
