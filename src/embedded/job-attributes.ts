@@ -2,8 +2,7 @@
  * The attributes job-list can return for a job, when each is present (flux-core job_util.c
  * store_attr), and the projection of a request's `attrs` array onto a response object.
  */
-import { JobState } from '../flux/constants';
-import { Errno } from '../flux/constants';
+import { Errno, JobState } from '../flux/constants';
 import type { Json, JsonObject } from '../flux/json';
 import type { JobStore } from './job-store';
 import { FLAG_EXCEPTION, FLAG_SUCCESS } from './job-table';
