@@ -31,12 +31,23 @@ export interface BenchCase<T> {
 }
 
 /**
+ * Collects garbage when the process was started with --expose-gc (npm run bench does that), so
+ * that a set of cases does not pay for the garbage of whatever ran before it. Only before the
+ * warm-up: a full collection before every run made millisecond-sized runs about twice as slow
+ * (measured), which is not how a server runs.
+ */
+function settle(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
  * Times each case plan.runs times after plan.warmup untimed rounds. Cases take turns within
- * each round, so a slow spell of the machine (other processes, a major GC) falls on all of them
- * alike instead of on whichever case happened to run then; the ratios stay fair.
+ * each round, so a slow spell of the machine (other processes) falls on all of them alike
+ * instead of on whichever case happened to run then; the ratios stay fair.
  */
 export async function timeCases(plan: RunPlan, cases: readonly BenchCase<unknown>[]): Promise<Timing[]> {
   const times: number[][] = cases.map(() => []);
+  settle();
   for (let round = 0; round < plan.warmup + plan.runs; round++) {
     for (const [index, benchCase] of cases.entries()) {
       const start = performance.now();
