@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only wire,lookups,pagination,memory]`: runs the benchmarks
+ * `npm run bench [-- --quick] [-- --only wire,lookups,pagination,memory,codec]`: runs the benchmarks
  * and prints their tables as Markdown. Every ratio is against a baseline measured in this same
  * run; Flux's published figures appear beside ours for context only.
  *
@@ -16,6 +16,7 @@ const BENCHMARKS = {
   lookups: { title: '2. Lookups by ID', script: 'id-lookups.ts' },
   pagination: { title: '3. Deep pages', script: 'pagination.ts' },
   memory: { title: '4. Memory per job', script: 'memory.ts' },
+  codec: { title: '5. The JSON codec', script: 'json-codec.ts' },
 } as const;
 
 type BenchName = keyof typeof BENCHMARKS;
