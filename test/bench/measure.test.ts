@@ -77,9 +77,14 @@ describe('suggestedThreshold', () => {
     expect(suggestedThreshold(points, 100, 1_000_000)).toBe(5000);
   });
 
-  it('stops counting a size where streaming won for some attribute set', () => {
-    const points = [point(100, 'all', 1, 2), point(1000, 'all', 30, 20), point(1000, 'ids', 1, 8)];
+  it('stops at the first size where streaming won for some attribute set', () => {
+    const points = [point(100, 'all', 1, 2), point(1000, 'all', 30, 20), point(1000, 'ids', 1, 8), point(5000, 'all', 1, 90)];
     expect(suggestedThreshold(points, 10, 1_000_000)).toBe(100);
+  });
+
+  it('compares the fastest runs, not the medians', () => {
+    const noisy: CrossoverPoint = { jobs: 500, attrs: 'all', single: { medianMs: 12, minMs: 8, maxMs: 30, runs: 9 }, stream: timing(10) };
+    expect(suggestedThreshold([noisy], 10, 1_000_000)).toBe(500);
   });
 
   it('is 0 when one reply never wins', () => {
