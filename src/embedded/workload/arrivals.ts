@@ -7,6 +7,10 @@
 import { makeFluid, MAX_FLUID_SEQUENCE } from '../../flux/jobid';
 import type { SeededRandom } from './random';
 
+// Module-level copies: a global lookup (Math, Infinity) is slow in some hosts, jest's
+// sandbox among them, and these run millions of times.
+const { abs, cos, floor, pow, sin } = Math;
+
 const DAY = 86400;
 /** Busiest hour of the day, seconds after midnight UTC. */
 const PEAK = 15 * 3600;
@@ -16,18 +20,22 @@ const OMEGA = (2 * Math.PI) / DAY;
 
 /** Relative submission rate at time t (mean 1 over a day). */
 function intensity(t: number): number {
-  return 1 + SWING * Math.cos(OMEGA * (t - PEAK));
+  return 1 + SWING * cos(OMEGA * (t - PEAK));
 }
 
 /** Integral of the intensity: maps wall time onto "expected submissions" time. */
 function cumulative(t: number): number {
-  return t + (SWING / OMEGA) * Math.sin(OMEGA * (t - PEAK));
+  return t + (SWING / OMEGA) * sin(OMEGA * (t - PEAK));
 }
 
 /** Inverse of `cumulative`, by Newton's method (the function is smooth and strictly increasing). */
 function inverseCumulative(y: number): number {
   let t = y;
-  for (let i = 0; i < 6; i++) t -= (cumulative(t) - y) / intensity(t);
+  for (let i = 0; i < 8; i++) {
+    const step = (cumulative(t) - y) / intensity(t);
+    t -= step;
+    if (abs(step) < 1e-7) break;
+  }
   return t;
 }
 
@@ -57,7 +65,7 @@ export class HistoryArrivals {
     if (this.drawn >= this.count) return null;
     // The minimum of the remaining uniforms, so the sequence comes out sorted.
     const left = this.count - this.drawn;
-    this.position += (1 - this.position) * (1 - Math.pow(this.random.floatNonZero(), 1 / left));
+    this.position += (1 - this.position) * (1 - pow(this.random.floatNonZero(), 1 / left));
     this.drawn++;
     return inverseCumulative(this.from + this.position * this.span);
   }
@@ -98,7 +106,7 @@ export class JobIdSequence {
   ) {}
 
   next(submitTime: number): bigint {
-    let ms = Math.floor((submitTime - this.epoch) * 1000);
+    let ms = floor((submitTime - this.epoch) * 1000);
     if (ms <= this.lastMs) {
       ms = this.lastMs;
       this.sequence++;

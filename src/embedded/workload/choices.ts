@@ -11,6 +11,10 @@ import type { ResourceRequest } from './resources';
 import type { AppTemplate, ShapeKind, UserProfile } from './vocabulary';
 import { APPS, USERS } from './vocabulary';
 
+// Module-level copies: a global lookup (Math, Infinity) is slow in some hosts, jest's
+// sandbox among them, and these run millions of times.
+const { floor, max, min } = Math;
+
 export interface SubmissionSpec {
   userIndex: number;
   user: UserProfile;
@@ -81,16 +85,16 @@ export class SubmissionChooser {
    * load; a limit scaled below one hour keeps two significant digits.
    */
   timing(r: SeededRandom, app: AppTemplate, queue: QueueLayout, scale: number): { runtime: number; duration: number } {
-    let nominal = Math.max(0.02, Math.min(app.runtimeMedian * 30, r.logNormal(app.runtimeMedian, app.runtimeSigma)));
+    let nominal = max(0.02, min(app.runtimeMedian * 30, r.logNormal(app.runtimeMedian, app.runtimeSigma)));
     // People mostly size their runs to what the queue allows.
     if (nominal > queue.maxDuration && r.chance(0.9)) nominal = queue.maxDuration * r.between(0.3, 0.95);
-    const runtime = Math.max(0.02, nominal * scale);
+    const runtime = max(0.02, nominal * scale);
     if (queue.kind === 'batch' && r.chance(0.1)) return { runtime, duration: 0 };
     const nice = (seconds: number): number =>
-      Math.min(NICE_LIMITS.find((limit) => limit >= seconds) ?? (NICE_LIMITS[NICE_LIMITS.length - 1] as number), queue.maxDuration);
+      min(NICE_LIMITS.find((limit) => limit >= seconds) ?? (NICE_LIMITS[NICE_LIMITS.length - 1] as number), queue.maxDuration);
     const margin = r.between(1.3, 4);
     if (scale >= 1) return { runtime, duration: nice(runtime * margin) };
-    return { runtime, duration: Math.max(1, Number((nice(nominal * margin) * scale).toPrecision(2))) };
+    return { runtime, duration: max(1, Number((nice(nominal * margin) * scale).toPrecision(2))) };
   }
 
   private urgency(r: SeededRandom, user: UserProfile): number {
@@ -107,7 +111,7 @@ export class SubmissionChooser {
   private request(r: SeededRandom, shape: ShapeKind, queue: QueueLayout): ResourceRequest {
     const cores = this.layout.coresPerNode;
     const poolSize = queue.endRank - queue.firstRank;
-    const fit = (n: number): number => Math.max(1, Math.min(n, cores));
+    const fit = (n: number): number => max(1, min(n, cores));
     if (queue.kind === 'debug') {
       // Debug nodes are shared core by core; everything runs as a few tasks on one node.
       switch (shape) {
@@ -121,12 +125,12 @@ export class SubmissionChooser {
     }
     const gpusOnNode = this.layout.gpus[queue.firstRank] as number;
     if (queue.kind === 'gpu' && shape === 'gpu' && gpusOnNode > 0) {
-      const tasks = Math.min(gpusOnNode, r.pick([1, 1, 2, 4]));
-      return shared(shape, tasks, Math.max(1, Math.floor(cores / gpusOnNode)), 1);
+      const tasks = min(gpusOnNode, r.pick([1, 1, 2, 4]));
+      return shared(shape, tasks, max(1, floor(cores / gpusOnNode)), 1);
     }
     // Batch queues (and anything else on GPU nodes) hand out whole nodes.
-    const cap = Math.max(1, Math.floor(poolSize / 2));
-    const nodes = this.nodeCount(r, queue.kind === 'gpu' ? Math.min(cap, 4) : cap);
+    const cap = max(1, floor(poolSize / 2));
+    const nodes = this.nodeCount(r, queue.kind === 'gpu' ? min(cap, 4) : cap);
     switch (shape) {
       case 'mpi':
         return exclusive(shape, nodes, cores, 1, nodes * cores);

@@ -23,6 +23,11 @@ import { ResourceTimeline } from './timeline';
 import type { UserProfile } from './vocabulary';
 import { USERS } from './vocabulary';
 
+// Module-level copies: a global lookup (Math, Infinity) is slow in some hosts, jest's
+// sandbox among them, and these run millions of times.
+const { max, min, round } = Math;
+const FOREVER = Number.POSITIVE_INFINITY;
+
 export interface WorkloadDescription {
   /** Queue names, the default queue first. */
   queues: string[];
@@ -84,12 +89,19 @@ export class WorkloadEngine {
   private readonly recent: RecentJob[] = [];
   private recentHead = 0;
   private array: ArrayInProgress | null = null;
-  private lastSubmit = -Infinity;
+  private lastSubmit = -FOREVER;
   private slowCleanupDone = false;
   private waitingJobDone = false;
   private heldJobDone = false;
 
-  constructor(readonly options: ResolvedOptions) {
+  /**
+   * `loadJobs` is the number of jobs per history span the run times are
+   * calibrated for (default: the history's own count).
+   */
+  constructor(
+    readonly options: ResolvedOptions,
+    loadJobs: number = options.jobs,
+  ) {
     this.layout = buildCluster(options);
     this.random = new SeededRandom(options.seed);
     this.chooser = new SubmissionChooser(this.layout);
@@ -102,10 +114,10 @@ export class WorkloadEngine {
       owner: options.owner,
     };
     const historyStart = options.now - options.days * 86400;
-    this.epoch = Math.round((historyStart - this.random.between(86400, 5 * 86400)) * 1000) / 1000;
+    this.epoch = round((historyStart - this.random.between(86400, 5 * 86400)) * 1000) / 1000;
     this.ids = new JobIdSequence(this.epoch);
     this.history = new HistoryArrivals(this.random, historyStart, options.now, options.jobs);
-    this.calibrate(historyStart);
+    this.calibrate(historyStart, loadJobs);
   }
 
   describe(): WorkloadDescription {
@@ -128,7 +140,7 @@ export class WorkloadEngine {
     if (!this.slowCleanupDone) hints.slowCleanup = { from: now - SLOW_CLEANUP_WINDOW, until: now };
     if (newest) {
       this.array = null;
-      const time = Math.max(this.lastSubmit + 0.0001, now - NEWEST_JOB_AGE);
+      const time = max(this.lastSubmit + 0.0001, now - NEWEST_JOB_AGE);
       if (time < now - 0.001) {
         hints.priorityNotBefore = now;
         return this.plan(time, this.freshSpec(true), hints, false);
@@ -143,7 +155,7 @@ export class WorkloadEngine {
    * once nextHistoryJob() has returned null.
    */
   nextLiveJob(rate: number): PlannedJob | null {
-    this.live ??= new LiveArrivals(this.random, Math.max(this.options.now, this.lastSubmit), rate);
+    this.live ??= new LiveArrivals(this.random, max(this.options.now, this.lastSubmit), rate);
     const time = this.live.next();
     return time === null ? null : this.plan(time, null, {}, true);
   }
@@ -152,14 +164,14 @@ export class WorkloadEngine {
    * Plans one job submitted at about `time`: a member of the array in progress if
    * there is one, else a new submission (possibly starting an array).
    */
-  private plan(time: number, given: SubmissionSpec | null, hints: PlanHints, allowArrays: boolean, arraysEndBy = Infinity): PlannedJob {
+  private plan(time: number, given: SubmissionSpec | null, hints: PlanHints, allowArrays: boolean, arraysEndBy = FOREVER): PlannedJob {
     const r = this.random;
     let spec: SubmissionSpec;
     let index = 0;
     let jobName: string | undefined;
     let submitTime = time;
     const array = this.array;
-    const arrayTime = array === null ? Infinity : array.lastTime + r.between(0.0006, 0.004);
+    const arrayTime = array === null ? FOREVER : array.lastTime + r.between(0.0006, 0.004);
     if (given === null && array !== null && arrayTime < arraysEndBy) {
       spec = array.spec;
       index = ++array.index;
@@ -175,7 +187,7 @@ export class WorkloadEngine {
       jobName = spec.app.jobName?.(r, index);
       if (size > 1) this.array = { spec, size, index: 1, lastTime: time, jobName };
     }
-    submitTime = Math.max(submitTime, this.lastSubmit + 0.000001);
+    submitTime = max(submitTime, this.lastSubmit + 0.000001);
     this.lastSubmit = submitTime;
     const id = this.ids.next(submitTime);
 
@@ -285,7 +297,7 @@ export class WorkloadEngine {
 
   /** `flux submit --begin-time=+<delay>`: the plugin logs the time with three decimals. */
   private addBeginTime(delay: number, submitTime: number, plans: DependencyPlan[], jobspecDeps: JsonObject[]): void {
-    const begin = Math.round((submitTime + delay) * 1000) / 1000;
+    const begin = round((submitTime + delay) * 1000) / 1000;
     const value = begin.toFixed(3);
     jobspecDeps.push({ scheme: 'begin-time', value });
     plans.push({ description: `begin-time=${value}`, resolveAt: begin, satisfied: true });
@@ -315,9 +327,8 @@ export class WorkloadEngine {
    * the time whatever the job count, span and cluster size: a million jobs in
    * three days run for seconds, three thousand for hours.
    */
-  private calibrate(historyStart: number): void {
-    const jobs = this.options.jobs;
-    if (jobs === 0) return;
+  private calibrate(historyStart: number, jobs: number): void {
+    if (!(jobs > 0)) return;
     const sampler = new SeededRandom(this.options.seed, 1);
     const span = this.options.now - historyStart;
     // Sample submissions as they will happen, arrays included (an array of 50
@@ -328,7 +339,7 @@ export class WorkloadEngine {
       const spec = this.chooser.choose(sampler);
       const size = this.chooser.arraySize(sampler, spec);
       const { runtime, duration } = this.chooser.timing(sampler, spec.app, spec.queue, 1);
-      const held = coresHeld(this.layout, spec.request) * (duration > 0 ? Math.min(runtime, duration) : runtime);
+      const held = coresHeld(this.layout, spec.request) * (duration > 0 ? min(runtime, duration) : runtime);
       const key = poolKey(spec.queue);
       demandByPool.set(key, (demandByPool.get(key) ?? 0) + size * held);
       sampledJobs += size;
@@ -337,7 +348,7 @@ export class WorkloadEngine {
       const demand = (jobs * (demandByPool.get(poolKey(queue)) ?? 0)) / sampledJobs;
       const capacity = (queue.endRank - queue.firstRank) * this.layout.coresPerNode * span;
       const scale = demand > 0 ? (TARGET_UTILIZATION * capacity) / demand : 1;
-      this.scales.set(queue.name, Math.min(2, Math.max(1e-5, scale)));
+      this.scales.set(queue.name, min(2, max(1e-5, scale)));
     }
   }
 }
@@ -348,7 +359,7 @@ function poolKey(queue: QueueLayout): string {
 
 /** How an after-* dependency on `target` will end, or null if it is already satisfied. */
 function resolveAfter(kind: AfterKind, description: string, target: RecentJob, submitTime: number): DependencyPlan | null {
-  const neverRan = target.allocTime === Infinity;
+  const neverRan = target.allocTime === FOREVER;
   const at = target.inactiveTime;
   const never: DependencyPlan = { description, resolveAt: at, satisfied: false, failure: 'job never started' };
   switch (kind) {

@@ -4,6 +4,9 @@
  */
 import type { PlannedJob } from './lifecycle';
 
+// A module-level copy: global lookups are slow in some hosts (jest's sandbox).
+const FOREVER = Number.POSITIVE_INFINITY;
+
 export interface ActiveJob {
   job: PlannedJob;
   /** Index of the next event of `job.events` not yet delivered. */
@@ -27,10 +30,10 @@ export class EventQueue {
     return this.heap.length;
   }
 
-  /** When the earliest pending event is due, or Infinity when nothing is pending. */
+  /** When the earliest pending event is due, or FOREVER when nothing is pending. */
   peekTime(): number {
     const top = this.heap[0];
-    return top === undefined ? Infinity : dueAt(top);
+    return top === undefined ? FOREVER : dueAt(top);
   }
 
   push(active: ActiveJob): void {

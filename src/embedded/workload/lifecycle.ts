@@ -24,6 +24,11 @@ import {
   WAITSTATUS,
 } from './vocabulary';
 
+// Module-level copies: a global lookup (Math, Infinity) is slow in some hosts, jest's
+// sandbox among them, and these run millions of times.
+const { ceil, log2, max, min } = Math;
+const FOREVER = Number.POSITIVE_INFINITY;
+
 /** A dependency still outstanding when the job is submitted, and how it will end. */
 export interface DependencyPlan {
   /** RFC 26 description as the job manager logs it ("after-success=ƒ…", "begin-time=…"). */
@@ -59,7 +64,7 @@ export interface JobInput {
  * less: a workload of a million short jobs still has people in it.
  */
 export function delayScale(timeScale: number): number {
-  return Math.min(1, Math.max(timeScale, 0.02));
+  return min(1, max(timeScale, 0.02));
 }
 
 /** Knobs that depend on where the job sits in the workload (history or live). */
@@ -137,7 +142,7 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
     t += r.between(0.0002, 0.0012);
     events.push(entry(t, 'dependency-add', { description: dep.description }));
   }
-  const validated = Math.max(t, t0 + r.between(0.009, 0.016));
+  const validated = max(t, t0 + r.between(0.009, 0.016));
   events.push(entry(validated, 'validate'));
 
   // DEPEND -> PRIORITY, or a fatal dependency exception.
@@ -148,7 +153,7 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
     const removals: EventlogEntry[] = [];
     let last = validated;
     for (const dep of ordered) {
-      const at = Math.max(dep.resolveAt + r.between(0.00005, 0.0004), last + 0.00001);
+      const at = max(dep.resolveAt + r.between(0.00005, 0.0004), last + 0.00001);
       if (!dep.satisfied) {
         dependencyFailure = { at, note: `dependency ${dep.description} ${dep.failure ?? 'can never be satisfied'}` };
         break;
@@ -176,13 +181,13 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
 
   // PRIORITY -> SCHED.
   let prioritized = dependDone + r.between(0.0001, 0.0003);
-  if (hints.priorityNotBefore !== undefined) prioritized = Math.max(prioritized, hints.priorityNotBefore + r.between(0.0002, 0.002));
+  if (hints.priorityNotBefore !== undefined) prioritized = max(prioritized, hints.priorityNotBefore + r.between(0.0002, 0.002));
   events.push(entry(prioritized, 'priority', { priority: priorityForUrgency(input.urgency) }));
   let ready = prioritized;
 
   // A held job waits for its owner to release it or give up on it.
   if (input.urgency === Urgency.HOLD) {
-    let decided = prioritized + Math.max(60, r.exponential(4 * 3600)) * humanScale;
+    let decided = prioritized + max(60, r.exponential(4 * 3600)) * humanScale;
     if (hints.holdNotBefore !== undefined && decided <= hints.holdNotBefore) decided = hints.holdNotBefore + r.between(600, 7200);
     if (r.chance(0.4)) return finishPending(ctx, job, decided, input.userid);
     events.push(entry(decided, 'urgency', { urgency: Urgency.DEFAULT, userid: input.userid }));
@@ -247,7 +252,7 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
   const fatal = run.fatal;
   if (fatal !== null) {
     const host = ctx.layout.hostnames[placement.ranks[0] as number] as string;
-    const failedRank = placement.ranks[Math.min(placement.ranks.length - 1, fatal.rankIndex)] as number;
+    const failedRank = placement.ranks[min(placement.ranks.length - 1, fatal.rankIndex)] as number;
     runEvents.push(entry(allocAt + fatal.offset, 'exception', fatalContext(ctx, input, fatal, host, failedRank)));
   }
   for (const extra of run.extras) runEvents.push(entry(allocAt + extra.offset, extra.name, extra.context));
@@ -298,7 +303,7 @@ function terminateUnallocated(job: PlannedJob, cleanAt: number): { job: PlannedJ
   job.events.push(entry(cleanAt, 'clean'));
   return {
     job,
-    outcome: { allocTime: Infinity, startTime: Infinity, inactiveTime: cleanAt, completed: false, slowCleanup: false },
+    outcome: { allocTime: FOREVER, startTime: FOREVER, inactiveTime: cleanAt, completed: false, slowCleanup: false },
   };
 }
 
@@ -318,8 +323,8 @@ interface RunPlan {
 }
 
 function decideRun(r: SeededRandom, input: JobInput, nodeCount: number, owner: number): RunPlan {
-  const startOffset = r.between(0.005, 0.02) + 0.004 * Math.ceil(Math.log2(nodeCount + 1));
-  const limit = input.duration > 0 ? input.duration : Infinity;
+  const startOffset = r.between(0.005, 0.02) + 0.004 * ceil(log2(nodeCount + 1));
+  const limit = input.duration > 0 ? input.duration : FOREVER;
   let runtime = input.runtime;
   let fatal: RunPlan['fatal'] = null;
   let finishOffset: number;
@@ -327,7 +332,7 @@ function decideRun(r: SeededRandom, input: JobInput, nodeCount: number, owner: n
   const roll = r.float();
   const midRun = (): number => startOffset + runtime * r.between(0.05, 0.95);
 
-  if (roll < 0.04 && limit < Infinity) runtime = (limit - startOffset) * r.between(1.05, 3); // asked for too little time
+  if (roll < 0.04 && limit < FOREVER) runtime = (limit - startOffset) * r.between(1.05, 3); // asked for too little time
   if (roll < 0.012) {
     // The program is not there: the shell reports it and exits 127.
     const offset = startOffset + r.between(0.005, 0.06);
@@ -376,7 +381,7 @@ function decideRun(r: SeededRandom, input: JobInput, nodeCount: number, owner: n
 
   let releaseOffset = finishOffset + r.between(0.002, 0.03) + 0.002 * nodeCount;
   // Now and then the exec service waits on a node that is slow to clean up.
-  if (r.chance(0.002)) releaseOffset = finishOffset + Math.max(5, r.between(300, 5400) * Math.min(1, input.timeScale));
+  if (r.chance(0.002)) releaseOffset = finishOffset + max(5, r.between(300, 5400) * min(1, input.timeScale));
   const freeOffset = releaseOffset + r.between(0.0002, 0.003);
   return { startOffset, fatal, finishOffset, status, releaseOffset, freeOffset, extras };
 }

@@ -65,7 +65,9 @@ export class LiveWorkload {
     }
     this.rate = rate;
     this.present = resolved.now;
-    this.engine = new WorkloadEngine(resolved);
+    // An empty history still gets run times that suit the live submission rate.
+    const span = resolved.days * 86400;
+    this.engine = new WorkloadEngine(resolved, resolved.jobs > 0 ? resolved.jobs : rate * span);
     for (let job = this.engine.nextHistoryJob(); job !== null; job = this.engine.nextHistoryJob()) {
       const seen = eventsBy(job, this.present);
       const finished = seen === job.events.length;
@@ -97,7 +99,7 @@ export class LiveWorkload {
     if (now <= this.present) return;
     for (;;) {
       const eventAt = this.active.peekTime();
-      const submitAt = this.upcoming === null ? Infinity : (this.upcoming.events[0] as { timestamp: number }).timestamp;
+      const submitAt = this.upcoming === null ? Number.POSITIVE_INFINITY : (this.upcoming.events[0] as { timestamp: number }).timestamp;
       if (Math.min(eventAt, submitAt) > now) break;
       if (submitAt <= eventAt && this.upcoming !== null) {
         const job = this.upcoming;

@@ -4,21 +4,23 @@
  * 32-bit integer arithmetic keeps it fast and identical on every platform.
  */
 
+// Module-level copies: a global lookup (Math, Infinity) is slow in some hosts, jest's
+// sandbox among them, and these run millions of times.
+const { cos, exp, floor, imul, log, sqrt } = Math;
+
 function splitmix32(state: { x: number }): number {
   state.x = (state.x + 0x9e3779b9) | 0;
   let z = state.x;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  z = imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) >>> 0;
 }
 
 const TWO_POW_32 = 4294967296;
 
 export class SeededRandom {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /** xoshiro128 state; an Int32Array keeps every step in 32-bit integer arithmetic. */
+  private readonly s = new Int32Array(4);
 
   /**
    * `seed` is any safe integer; `stream` picks an independent sequence for the
@@ -27,26 +29,27 @@ export class SeededRandom {
   constructor(seed: number, stream = 0) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${String(seed)}`);
     const low = seed % TWO_POW_32;
-    const high = Math.floor(seed / TWO_POW_32);
-    const state = { x: (low ^ Math.imul(high | 0, 0x27d4eb2f) ^ Math.imul(stream | 0, 0x165667b1)) | 0 };
-    this.a = splitmix32(state);
-    this.b = splitmix32(state);
-    this.c = splitmix32(state);
-    this.d = splitmix32(state);
+    const high = floor(seed / TWO_POW_32);
+    const state = { x: (low ^ imul(high | 0, 0x27d4eb2f) ^ imul(stream | 0, 0x165667b1)) | 0 };
+    for (let i = 0; i < 4; i++) this.s[i] = splitmix32(state);
     // xoshiro must not start from the all-zero state.
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    if (this.s.every((word) => word === 0)) this.s[0] = 1;
   }
 
   /** A uniformly distributed unsigned 32-bit integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
+    const s = this.s;
+    const s0 = s[0] as number;
+    const s1 = s[1] as number;
+    const s2 = s[2] as number;
+    const s3 = s[3] as number;
+    const result = imul(rotl(imul(s1, 5), 7), 9) >>> 0;
+    const c = s2 ^ s0;
+    const d = s3 ^ s1;
+    s[0] = s0 ^ d;
+    s[1] = s1 ^ c;
+    s[2] = c ^ (s1 << 9);
+    s[3] = rotl(d, 11);
     return result;
   }
 
@@ -67,7 +70,7 @@ export class SeededRandom {
 
   /** Uniform integer in [min, max], both ends included. */
   int(min: number, max: number): number {
-    return min + Math.floor(this.float() * (max - min + 1));
+    return min + floor(this.float() * (max - min + 1));
   }
 
   /** True with probability p. */
@@ -77,24 +80,24 @@ export class SeededRandom {
 
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new RangeError('cannot pick from an empty list');
-    return items[Math.floor(this.float() * items.length)] as T;
+    return items[floor(this.float() * items.length)] as T;
   }
 
   /** Exponentially distributed with the given mean. */
   exponential(mean: number): number {
-    return -Math.log(this.floatNonZero()) * mean;
+    return -log(this.floatNonZero()) * mean;
   }
 
   /** Standard normal deviate (Box-Muller; one value per call keeps the state simple). */
   normal(): number {
     const u = this.floatNonZero();
     const v = this.float();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return sqrt(-2 * log(u)) * cos(2 * Math.PI * v);
   }
 
   /** Log-normally distributed: `median` is exp(mu), `sigma` the spread of the logarithm. */
   logNormal(median: number, sigma: number): number {
-    return median * Math.exp(sigma * this.normal());
+    return median * exp(sigma * this.normal());
   }
 }
 

@@ -51,6 +51,7 @@ export function batchShellOptions(): JsonObject {
 export class ResourceSetBuilder {
   private readonly wholeNodeCores: string;
   private readonly gpuIdsets: string[];
+  private readonly nodelists = new Map<string, string>();
 
   constructor(private readonly layout: ClusterLayout) {
     this.wholeNodeCores = idsetBare(layout.coresPerNode);
@@ -66,16 +67,28 @@ export class ResourceSetBuilder {
       if (group.gpus !== '') children.gpu = group.gpus;
       return { rank: compactIds(group.ranks, false), children };
     });
-    const hosts = placement.ranks.map((rank) => this.layout.hostnames[rank] as string);
     return {
       version: 1,
       execution: {
         R_lite,
-        nodelist: [hosts.length === 1 ? (hosts[0] as string) : encodeHostlist(hosts)],
+        nodelist: [this.nodelist(placement.ranks)],
         starttime: placement.start,
         expiration,
       },
     };
+  }
+
+  /** The hostlist of some ranks; the same node sets come up again and again, so they are remembered. */
+  private nodelist(ranks: number[]): string {
+    if (ranks.length === 1) return this.layout.hostnames[ranks[0] as number] as string;
+    const key = ranks.join(',');
+    let text = this.nodelists.get(key);
+    if (text === undefined) {
+      if (this.nodelists.size >= 4096) this.nodelists.clear();
+      text = encodeHostlist(ranks.map((rank) => this.layout.hostnames[rank] as string));
+      this.nodelists.set(key, text);
+    }
+    return text;
   }
 
   /** sched-simple's summary: "rank0/core[3-4]", "rank[0-3]/core[0-31],gpu[0-3]", groups joined by spaces. */
@@ -114,7 +127,7 @@ export class ResourceSetBuilder {
 function compactIds(ids: readonly number[], brackets: boolean): string {
   const n = ids.length;
   const lo = ids[0] as number;
-  if (n === 1) return String(lo);
+  if (n === 1) return `${lo}`;
   if (n > 1 && (ids[n - 1] as number) - lo === n - 1) return brackets ? `[${lo}-${lo + n - 1}]` : `${lo}-${lo + n - 1}`;
   return encodeIdset(ids, { brackets });
 }

@@ -10,6 +10,11 @@
  */
 import type { ClusterLayout } from './cluster';
 
+// Module-level copies: a global lookup (Math, Infinity) is slow in some hosts, jest's
+// sandbox among them, and these run millions of times.
+const { max } = Math;
+const FOREVER = Number.POSITIVE_INFINITY;
+
 /** Where and when a job runs. `cores`/`gpus` null mean "every core/GPU of each node" (exclusive). */
 export interface Placement {
   start: number;
@@ -31,13 +36,13 @@ export class ResourceTimeline {
   private readonly gpuStride: number;
   /** Ranks that some queue shares core by core; elsewhere only whole-node bookings matter. */
   private readonly sharedRanks: Uint8Array;
-  private clock = -Infinity;
+  private clock = -FOREVER;
   private readonly windows = new Windows();
 
   constructor(private readonly layout: ClusterLayout) {
     const n = layout.hostnames.length;
     this.coresPerNode = layout.coresPerNode;
-    this.gpuStride = Math.max(1, ...Array.from(layout.gpus));
+    this.gpuStride = max(1, ...Array.from(layout.gpus));
     this.nodeBookings = Array.from({ length: n }, () => []);
     this.coreBookings = Array.from({ length: n * this.coresPerNode }, () => []);
     this.gpuBookings = Array.from({ length: n * this.gpuStride }, () => []);
@@ -86,7 +91,7 @@ export class ResourceTimeline {
       if (fitsNode(rank) && this.fitsOnNode(rank, cores, gpus, earliest, length)) return this.slotsAt(rank, cores, gpus, earliest, length);
     }
     let bestRank = -1;
-    let bestStart = Infinity;
+    let bestStart = FOREVER;
     for (let rank = first; rank < end; rank++) {
       if (!fitsNode(rank)) continue;
       const start = this.earliestOnNode(rank, cores, gpus, earliest, length, bestStart);
@@ -222,9 +227,9 @@ function isFree(list: Bookings, from: number, until: number): boolean {
   return true;
 }
 
-/** The latest booking end at or before `time` (-Infinity if none): how long the unit has been idle. */
+/** The latest booking end at or before `time` (-FOREVER if none): how long the unit has been idle. */
 function lastEndBy(list: Bookings, time: number): number {
-  let last = -Infinity;
+  let last = -FOREVER;
   for (let i = 1; i < list.length; i += 2) {
     const endAt = list[i] as number;
     if (endAt <= time && endAt > last) last = endAt;
@@ -275,7 +280,7 @@ class Windows {
         this.opens.push(earliest);
         this.closes.push(busyFrom - length);
       }
-      this.opens.push(Math.max(earliest, busyUntil));
+      this.opens.push(max(earliest, busyUntil));
       return;
     }
     let freeFrom = earliest;
@@ -293,8 +298,13 @@ class Windows {
 
   /** The first time at which at least `count` windows are open. */
   firstOverlap(count: number): number {
-    const opens = Float64Array.from(this.opens).sort();
-    const closes = Float64Array.from(this.closes).sort();
+    const opens = sortNumbers(this.opens);
+    // Without closings every window stays open: the count-th opening is the answer.
+    if (this.closes.length === 0) {
+      if (opens.length < count) throw new RangeError('not enough resources can ever hold this job');
+      return opens[count - 1] as number;
+    }
+    const closes = sortNumbers(this.closes);
     let open = 0;
     let c = 0;
     for (let o = 0; o < opens.length; o++) {
@@ -310,6 +320,21 @@ class Windows {
     }
     throw new RangeError('not enough resources can ever hold this job');
   }
+}
+
+/** Sorts numbers ascending in place: insertion sort for the short lists placement deals in. */
+function sortNumbers(values: number[]): number[] {
+  if (values.length > 64) return values.sort((a, b) => a - b);
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (values[j] as number) > value) {
+      values[j + 1] = values[j] as number;
+      j--;
+    }
+    values[j + 1] = value;
+  }
+  return values;
 }
 
 function range(n: number): number[] {
