@@ -266,6 +266,13 @@ describe('the default workload (seed 1, 3000 jobs)', () => {
   });
 });
 
+describe('other seeds', () => {
+  it.each([2, 3, 7])('seed %i also ends with a job in every state', (seed) => {
+    const states = new Set(generateWorkload({ now: NOW, seed }).jobs.map((job) => replayEventlog(job.eventlog).state));
+    expect([...states].sort()).toEqual(['CLEANUP', 'DEPEND', 'INACTIVE', 'PRIORITY', 'RUN', 'SCHED']);
+  });
+});
+
 describe('determinism', () => {
   const first2000 = (seed: number): string => {
     const jobs: JobDocuments[] = [];

@@ -94,7 +94,9 @@ export class SubmissionChooser {
       min(NICE_LIMITS.find((limit) => limit >= seconds) ?? (NICE_LIMITS[NICE_LIMITS.length - 1] as number), queue.maxDuration);
     const margin = r.between(1.3, 4);
     if (scale >= 1) return { runtime, duration: nice(runtime * margin) };
-    return { runtime, duration: max(1, Number((nice(nominal * margin) * scale).toPrecision(2))) };
+    // Shorter jobs get shorter limits, still the round numbers people type.
+    const scaled = nice(nominal * margin) * scale;
+    return { runtime, duration: scaled >= 60 ? nice(scaled) : max(1, Number(scaled.toPrecision(2))) };
   }
 
   private urgency(r: SeededRandom, user: UserProfile): number {

@@ -200,6 +200,7 @@ export class WorkloadEngine {
       // Make sure the history ends with some jobs in DEPEND and in SCHED, as a live system would.
       if (this.live === null && !this.waitingJobDone && submitTime > now - WAITING_WINDOW) {
         this.waitingJobDone = true;
+        hints.patient = true;
         this.addBeginTime(now + this.random.between(3600, 6 * 3600) - submitTime, submitTime, dependencies, jobspecDeps);
       } else if (this.live === null && !this.heldJobDone && submitTime > now - HELD_WINDOW) {
         this.heldJobDone = true;

@@ -75,6 +75,8 @@ export interface PlanHints {
   slowCleanup?: { from: number; until: number };
   /** A held job stays held at least until this time. */
   holdNotBefore?: number;
+  /** The user does not give up on the job while it waits for a dependency. */
+  patient?: boolean;
 }
 
 export interface PlannedJob {
@@ -164,7 +166,7 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
     dependDone = last + r.between(0.00002, 0.0001);
     const waitEnds = dependencyFailure ? dependencyFailure.at : dependDone;
     // Some users give up on a job stuck behind a long dependency.
-    if (waitEnds - validated > 1800 * humanScale && r.chance(0.05)) {
+    if (waitEnds - validated > 1800 * humanScale && r.chance(0.05) && hints.patient !== true) {
       const at = validated + (waitEnds - validated) * r.between(0.1, 0.9);
       for (const removal of removals) if (removal.timestamp < at) events.push(removal);
       return finishPending(ctx, job, at, input.userid);

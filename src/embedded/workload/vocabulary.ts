@@ -245,7 +245,7 @@ export const USERS: readonly UserProfile[] = [
     apps: { batch: [['batchScript', 1]], debug: [['pytest', 2], ['hostname', 1]], gpu: [['train', 5], ['torchrun', 3]] },
   },
   {
-    uid: 1004, name: 'apatel', weight: 9, bank: 'physics', cwd: scratch('apatel', 'sweeps/run42'), arrayRate: 0.35,
+    uid: 1004, name: 'apatel', weight: 8, bank: 'physics', cwd: scratch('apatel', 'sweeps/run42'), arrayRate: 0.12,
     queueAffinity: { batch: 6, debug: 3, gpu: 1 },
     apps: { batch: [['lammps', 3], ['batchScript', 1]], debug: [['sweep', 4], ['sleep', 1]], gpu: [['nbody', 1]] },
   },
