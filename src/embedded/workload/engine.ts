@@ -270,7 +270,7 @@ export class WorkloadEngine {
     if (dependencies.length > 0) system.dependencies = dependencies;
     return {
       resources: jobspecResources(spec.request),
-      tasks: jobspecTasks(spec.request, command),
+      tasks: jobspecTasks(command),
       attributes: { system },
       version: 1,
     };

@@ -241,7 +241,9 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
   job.R = ctx.resources.resourceSet(placement, expiration);
   const summary = ctx.resources.summary(placement);
   const annotations = (): JsonObject =>
-    userMemo === null ? { sched: { resource_summary: summary } } : { user: { ...userMemo }, sched: { resource_summary: summary } };
+    userMemo === null
+      ? { sched: { resource_summary: summary } }
+      : { user: JSON.parse(JSON.stringify(userMemo)) as JsonObject, sched: { resource_summary: summary } };
   // The journal carries the scheduler's annotations as their own event just before alloc.
   events.push(entry(allocAt, 'annotations', { annotations: annotations() }));
   job.allocIndex = events.length;

@@ -38,7 +38,8 @@ export function jobspecResources(request: ResourceRequest): ResourceVertex[] {
   return [{ type: 'node', count: request.nodes, with: [slot], exclusive: true }];
 }
 
-export function jobspecTasks(request: ResourceRequest, command: string[]): JobspecTask[] {
+/** One task per slot, as `flux run`/`flux batch` write it. */
+export function jobspecTasks(command: string[]): JobspecTask[] {
   return [{ command, slot: 'task', count: { per_slot: 1 } }];
 }
 
