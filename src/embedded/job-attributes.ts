@@ -3,47 +3,13 @@
  * store_attr), and the projection of a request's `attrs` array onto a response object.
  */
 import { Errno, JobState } from '../flux/constants';
+import { JOB_ATTRIBUTES, type JobAttribute } from '../flux/job-attributes';
 import type { Json, JsonObject } from '../flux/json';
 import type { JobStore } from './job-store';
 import { FLAG_EXCEPTION, FLAG_SUCCESS } from './job-table';
 import { JobView } from './job-view';
 
-/** Every attribute, in job-list.list-attrs order (which is also the order "all" produces). */
-export const JOB_ATTRIBUTES = [
-  'userid',
-  'urgency',
-  'priority',
-  't_submit',
-  't_depend',
-  't_priority',
-  't_sched',
-  't_run',
-  't_cleanup',
-  't_inactive',
-  'state',
-  'name',
-  'cwd',
-  'queue',
-  'project',
-  'bank',
-  'ntasks',
-  'ncores',
-  'duration',
-  'nnodes',
-  'ranks',
-  'nodelist',
-  'success',
-  'exception_occurred',
-  'exception_type',
-  'exception_severity',
-  'exception_note',
-  'result',
-  'expiration',
-  'annotations',
-  'waitstatus',
-  'dependencies',
-] as const;
-export type JobAttribute = (typeof JOB_ATTRIBUTES)[number];
+export { JOB_ATTRIBUTES, type JobAttribute } from '../flux/job-attributes';
 
 /** Reads one attribute of the job the view points at; undefined when the job does not have it. */
 type AttributeReader = (store: JobStore, view: JobView) => Json | undefined;

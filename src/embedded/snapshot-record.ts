@@ -8,56 +8,14 @@ import { ALL_RESULTS_MASK, JobResult, JobState } from '../flux/constants';
 import { HostlistError, hostlistCount } from '../flux/hostlist';
 import { IdsetError, parseIdsetRanges } from '../flux/idset';
 import type { Json, JsonObject } from '../flux/json';
+import { JOB_ATTRIBUTES, REAL_JOB_ATTRIBUTES, type JobAttribute } from '../flux/job-attributes';
 
 /** The 32 attributes of job-list.list-attrs, in that order (the order "all" produces). */
-export const JOB_LIST_ATTRIBUTES = [
-  'userid',
-  'urgency',
-  'priority',
-  't_submit',
-  't_depend',
-  't_priority',
-  't_sched',
-  't_run',
-  't_cleanup',
-  't_inactive',
-  'state',
-  'name',
-  'cwd',
-  'queue',
-  'project',
-  'bank',
-  'ntasks',
-  'ncores',
-  'duration',
-  'nnodes',
-  'ranks',
-  'nodelist',
-  'success',
-  'exception_occurred',
-  'exception_type',
-  'exception_severity',
-  'exception_note',
-  'result',
-  'expiration',
-  'annotations',
-  'waitstatus',
-  'dependencies',
-] as const;
-export type JobListAttribute = (typeof JOB_LIST_ATTRIBUTES)[number];
+export const JOB_LIST_ATTRIBUTES = JOB_ATTRIBUTES;
+export type JobListAttribute = JobAttribute;
 
 /** Attributes job-list writes as JSON reals; everything else numeric is an integer. */
-export const REAL_ATTRIBUTES: ReadonlySet<string> = new Set([
-  't_submit',
-  't_depend',
-  't_priority',
-  't_sched',
-  't_run',
-  't_cleanup',
-  't_inactive',
-  'duration',
-  'expiration',
-]);
+export const REAL_ATTRIBUTES = REAL_JOB_ATTRIBUTES;
 
 /** A validated record: `id` normalised to bigint, every other key one of JOB_LIST_ATTRIBUTES. */
 export interface SnapshotJobRecord extends JsonObject {

@@ -1,40 +1,8 @@
+import { JOB_ATTRIBUTES } from '../flux/job-attributes';
 import { JobListError } from './errors';
 
 /** Every job-list attribute in the order the service lists them (job-list.list-attrs, minus "all"). */
-export const JOB_LIST_ATTRS: readonly string[] = [
-  'userid',
-  'urgency',
-  'priority',
-  't_submit',
-  't_depend',
-  't_priority',
-  't_sched',
-  't_run',
-  't_cleanup',
-  't_inactive',
-  'state',
-  'name',
-  'cwd',
-  'queue',
-  'project',
-  'bank',
-  'ntasks',
-  'ncores',
-  'duration',
-  'nnodes',
-  'ranks',
-  'nodelist',
-  'success',
-  'exception_occurred',
-  'exception_type',
-  'exception_severity',
-  'exception_note',
-  'result',
-  'expiration',
-  'annotations',
-  'waitstatus',
-  'dependencies',
-];
+export const JOB_LIST_ATTRS: readonly string[] = JOB_ATTRIBUTES;
 
 const EXCEPTION_ATTRS = ['exception_occurred', 'exception_severity', 'exception_type', 'exception_note'];
 const STATUS_ATTRS = ['state', 'result'];
