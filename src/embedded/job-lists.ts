@@ -39,10 +39,10 @@ export class JobLists {
   readonly inactive: SortedSlotList;
 
   constructor(jobs: JobTable) {
-    const priority = jobs.priority;
+    // Columns are read through `jobs` on every comparison: the table replaces its arrays when it grows.
     this.pending = new SortedSlotList((a, b) => {
-      const pa = priority[a] as number;
-      const pb = priority[b] as number;
+      const pa = jobs.priority[a] as number;
+      const pb = jobs.priority[b] as number;
       if (pa !== pb) return pa > pb ? -1 : 1;
       return jobs.compareIds(a, b);
     });

@@ -153,3 +153,26 @@ describe('the store keeps its lists sorted as jobs change', () => {
     );
   });
 });
+
+describe('the pending order survives the job table growing', () => {
+  it('orders by priority, then ID, jobs prioritised after the table has outgrown its first arrays', async () => {
+    const instance = new EmbeddedInstance();
+    const count = 3000; // well past the table's initial capacity, so its columns are replaced while filling
+    for (let i = 1; i <= count; i++) {
+      instance.sink.ingest(job(BigInt(i) * 1024n, 'priority', 100 + i));
+    }
+    const priorityOf = (i: number): number => (i * 7919) % 23; // scattered, with many ties
+    for (let i = 1; i <= count; i++) {
+      instance.sink.post(BigInt(i) * 1024n, ev('priority', 5000 + i, { priority: priorityOf(i) }));
+    }
+    const response = (await instance.handle().rpc('job-list.list', { max_entries: 0, attrs: ['priority'] })) as {
+      jobs: { id: number | bigint; priority: number }[];
+    };
+    const listed = response.jobs.map((j) => [BigInt(j.id), j.priority] as const);
+    const expected = Array.from({ length: count }, (_, k) => [BigInt(k + 1) * 1024n, priorityOf(k + 1)] as const).sort(
+      (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+    );
+    expect(listed).toEqual(expected);
+    instance.close();
+  });
+});
