@@ -1,11 +1,15 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
-/** What GraphiQL shows the first time it is opened. */
+/**
+ * What GraphiQL shows the first time it is opened. Anonymous on purpose: GraphiQL remembers a
+ * named operation until it re-parses the editor, so replacing a named default query and running
+ * at once fails with "Cannot infer operation".
+ */
 export const DEFAULT_GRAPHIQL_QUERY = `# flux-graphql: the jobs of a Flux instance.
 # Press ▶ to run; the Docs panel (book icon)
 # lists every field and argument.
-query RecentJobs {
+{
   jobStats {
     pending
     running

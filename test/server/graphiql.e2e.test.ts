@@ -75,7 +75,7 @@ describe('GraphiQL in headless Chromium', () => {
     // The editor is ready once it shows our default query.
     const editorText = (): Promise<string> => page.locator('.graphiql-query-editor .view-lines').first().innerText();
     await page.waitForFunction(
-      () => document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.includes('RecentJobs') === true,
+      () => document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.includes('jobStats') === true,
       null,
       { timeout: 30_000 },
     );

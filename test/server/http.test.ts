@@ -52,7 +52,7 @@ describe('flux-graphql serve over HTTP', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await response.text();
     expect(html).toContain('<title>flux-graphql</title>');
-    expect(html).toContain('RecentJobs');
+    expect(html).toContain('flux-graphql: the jobs of a Flux instance.');
     // No script or stylesheet from a CDN: the page must work without internet access.
     expect(html).not.toMatch(/<script[^>]+src=["']?https?:/);
     expect(html).not.toMatch(/<link[^>]+href=["']?https?:/);
