@@ -21,8 +21,8 @@ export const GRAPHQL_PATH = '/graphql';
 export interface AppOptions {
   /** Where jobs come from: a real instance's handle or an embedded instance's. */
   handle: FluxHandle;
-  /** Named by /healthz and the start-up line (default: the handle's URI). */
-  backend?: string;
+  /** Named by /healthz (default: the handle's URI); a function is asked on every request, for a backend whose state changes. */
+  backend?: string | (() => string);
   /** Connection page sizes (default 50, at most 1000). */
   pageLimits?: Partial<PageLimits>;
   queryLimits?: Partial<QueryLimits>;

@@ -6,6 +6,7 @@ import type { FluxHandle } from '../flux/handle';
 import { openHandle } from '../flux/connect';
 import { EmbeddedInstance } from '../embedded';
 import { describeWorkload, forEachJob } from '../embedded/workload/generate';
+import { LiveWorkload } from '../embedded/workload/live';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { openSnapshotBackend, type SnapshotSettings } from './snapshot-backend';
 
@@ -20,14 +21,29 @@ export interface EmbeddedSettings {
   latencyMs: number;
 }
 
+/** How an embedded instance keeps time; the defaults are for real use, the rest for tests. */
+export interface EmbeddedClockOptions {
+  /** The instance's clock, Unix seconds (default: wall time). The live workload and derived Job fields read it. */
+  clock?: () => number;
+  /**
+   * Whether a live workload catches up with the clock on its own, once a second (default true).
+   * Without the timer nothing moves until someone calls `liveWorkload.step(clock())`.
+   */
+  stepOnTimer?: boolean;
+  /** Told when a timed step fails; the live workload has stopped then and the jobs stay as they are. */
+  onLiveError?: (error: unknown) => void;
+}
+
 export interface Backend {
   handle: FluxHandle;
   /** For the start-up line and /healthz, e.g. "embedded:jobs=3000,seed=1,live" or "local:///run/flux/local". */
-  description: string;
+  readonly description: string;
   /** Clock and names for derived Job fields (an embedded instance has its own clock). */
   jobInfo?: JobInfoOptions;
   /** The instance's users (an embedded workload's users exist only there). */
   userDatabase?: UserDatabase;
+  /** What keeps a live embedded instance changing (absent for --no-live, snapshots and real instances). */
+  liveWorkload?: LiveWorkload;
   close(): Promise<void>;
 }
 
@@ -35,60 +51,103 @@ export interface EmbeddedBackend {
   instance: EmbeddedInstance;
   /** What serveBroker serves: the instance's job-list service. */
   service: EmbeddedInstance['service'];
-  description: string;
+  readonly description: string;
   /** Names of the instance's users, for Job.username. */
   usernameOf: (uid: number) => string | undefined;
   /** The instance's users both ways, when it has its own (a generated workload does). */
   userDatabase?: UserDatabase;
+  /** What keeps the instance changing, with live on. */
+  liveWorkload?: LiveWorkload;
   close(): Promise<void>;
 }
 
-export function embeddedDescription(settings: EmbeddedSettings): string {
-  // No live driver exists yet (the workload generator's LiveWorkload): say what is served.
-  const parts = [`jobs=${settings.jobs}`, `seed=${settings.seed}`, 'fixed'];
+/** How often a live workload catches up with the clock. */
+export const LIVE_STEP_INTERVAL_MS = 1000;
+
+/**
+ * e.g. "embedded:jobs=3000,seed=1,live": live while a workload keeps the jobs moving, fixed with
+ * --no-live, live-failed once a live workload has stopped on an error (the jobs no longer change).
+ */
+export function embeddedDescription(settings: EmbeddedSettings, liveState: 'live' | 'fixed' | 'live-failed' = settings.live ? 'live' : 'fixed'): string {
+  const parts = [`jobs=${settings.jobs}`, `seed=${settings.seed}`, liveState];
   if (settings.latencyMs > 0) parts.push(`latency=${settings.latencyMs}ms`);
   return `embedded:${parts.join(',')}`;
 }
 
 /**
- * Creates an embedded instance and loads its generated history. `live` is accepted but not
- * acted on yet: the jobs stay as generated until a live workload driver is wired in here.
+ * Creates an embedded instance and loads its generated history, placed so that it ends at the
+ * clock's present. With `live` a LiveWorkload then keeps submitting jobs and posting their
+ * events as the clock moves on, stepped by an unref'd timer that close() stops.
  */
-export async function openEmbeddedInstance(settings: EmbeddedSettings): Promise<EmbeddedBackend> {
-  const description = embeddedDescription(settings);
-  const now = Date.now() / 1000;
-  const options = { jobs: settings.jobs, seed: settings.seed, now };
-  const workload = describeWorkload(options);
-  const instance = new EmbeddedInstance({ uri: description, queues: workload.queues, ownerUserid: workload.owner });
-  forEachJob(options, (job) => instance.sink.ingest(job));
+export async function openEmbeddedInstance(settings: EmbeddedSettings, options: EmbeddedClockOptions = {}): Promise<EmbeddedBackend> {
+  const clock = options.clock ?? wallClock;
+  const now = clock();
+  const workloadOptions = { jobs: settings.jobs, seed: settings.seed, now };
+  const workload = describeWorkload(workloadOptions);
+  const instance = new EmbeddedInstance({
+    uri: embeddedDescription(settings),
+    queues: workload.queues,
+    ownerUserid: workload.owner,
+    // Derived fields (runtime, time left) and the live workload must read the same clock.
+    now: clock,
+  });
+  let liveWorkload: LiveWorkload | undefined;
+  let failed = false;
+  if (settings.live) {
+    liveWorkload = new LiveWorkload(instance.sink, {
+      ...workloadOptions,
+      clock,
+      onError: (error) => {
+        failed = true;
+        options.onLiveError?.(error);
+      },
+    });
+    if (options.stepOnTimer !== false) liveWorkload.start(LIVE_STEP_INTERVAL_MS);
+  } else {
+    forEachJob(workloadOptions, (job) => instance.sink.ingest(job));
+  }
   const names = new Map(workload.users.map((user) => [user.uid, user.name]));
   const uids = new Map(workload.users.map((user) => [user.name, user.uid]));
   return {
     instance,
     service: instance.service,
-    description,
+    get description() {
+      return embeddedDescription(settings, failed ? 'live-failed' : settings.live ? 'live' : 'fixed');
+    },
     // The workload's users exist only in the workload, not in this machine's password database.
     usernameOf: (uid) => names.get(uid),
     userDatabase: { nameOf: (uid) => names.get(uid), uidOf: (name) => uids.get(name) },
+    ...(liveWorkload === undefined ? {} : { liveWorkload }),
     close: async () => {
+      liveWorkload?.stop();
       instance.close();
     },
   };
 }
 
-export async function openBackend(settings: { fluxUri?: string; snapshot?: SnapshotSettings; embedded: EmbeddedSettings }): Promise<Backend> {
+function wallClock(): number {
+  return Date.now() / 1000;
+}
+
+export async function openBackend(
+  settings: { fluxUri?: string; snapshot?: SnapshotSettings; embedded: EmbeddedSettings },
+  options: EmbeddedClockOptions = {},
+): Promise<Backend> {
   if (settings.snapshot !== undefined) return openSnapshotBackend(settings.snapshot, { latencyMs: settings.embedded.latencyMs });
   if (settings.fluxUri !== undefined) {
     const handle = await openHandle(settings.fluxUri);
     return { handle, description: settings.fluxUri, close: () => handle.close() };
   }
-  const embedded = await openEmbeddedInstance(settings.embedded);
+  const embedded = await openEmbeddedInstance(settings.embedded, options);
   const handle = embedded.instance.handle({ latencyMs: settings.embedded.latencyMs });
   return {
     handle,
-    description: embedded.description,
+    get description() {
+      return embedded.description;
+    },
     jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf },
     ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
+    ...(embedded.liveWorkload === undefined ? {} : { liveWorkload: embedded.liveWorkload }),
     close: async () => {
       await handle.close();
       await embedded.close();

@@ -3,8 +3,8 @@ import type { FluxHandle } from '../flux/handle';
 
 export interface HealthOptions {
   handle: FluxHandle;
-  /** What the health answer names as the backend (default: the handle's URI). */
-  backend: string;
+  /** What the health answer names as the backend; a function is asked on every request. */
+  backend: string | (() => string);
   /** How long the probe RPC may take before the backend counts as down. */
   timeoutMs?: number;
 }
@@ -15,6 +15,8 @@ export interface HealthOptions {
  */
 export function useHealthCheck(options: HealthOptions): Plugin {
   const timeoutMs = options.timeoutMs ?? 2000;
+  const backend = options.backend;
+  const backendName = typeof backend === 'function' ? backend : (): string => backend;
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== '/healthz') return;
@@ -25,9 +27,9 @@ export function useHealthCheck(options: HealthOptions): Plugin {
       let body: { ok: boolean; backend: string; error?: string };
       try {
         await options.handle.rpc('job-list.list-attrs', {}, { timeoutMs });
-        body = { ok: true, backend: options.backend };
+        body = { ok: true, backend: backendName() };
       } catch (error) {
-        body = { ok: false, backend: options.backend, error: error instanceof Error ? error.message : String(error) };
+        body = { ok: false, backend: backendName(), error: error instanceof Error ? error.message : String(error) };
       }
       endResponse(
         new fetchAPI.Response(JSON.stringify(body), {

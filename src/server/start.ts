@@ -41,6 +41,10 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+function liveFailure(error: unknown): string {
+  return `flux-graphql: the live workload stopped (${error instanceof Error ? error.message : String(error)}); the jobs no longer change`;
+}
+
 function onSignals(stop: () => Promise<void>, log: Log): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals): void => {
@@ -58,10 +62,11 @@ function onSignals(stop: () => Promise<void>, log: Log): void {
 
 export async function startServer(settings: ServeSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<RunningServer> {
   const log = options.log ?? consoleLog;
-  const backend = await openBackend(settings);
+  const backend = await openBackend(settings, { onLiveError: (error) => log(liveFailure(error)) });
   const app = createApp({
     handle: backend.handle,
-    backend: backend.description,
+    // Read on every /healthz request: a live workload that failed is no longer described as live.
+    backend: () => backend.description,
     ...(backend.jobInfo === undefined ? {} : { jobInfo: backend.jobInfo }),
     ...(backend.userDatabase === undefined ? {} : { userDatabase: backend.userDatabase }),
     pageLimits: { maxPageSize: settings.maxPageSize, defaultPageSize: settings.defaultPageSize },
@@ -81,16 +86,16 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
   };
   if (options.handleSignals !== false) onSignals(close, log);
   log(`flux-graphql: backend ${backend.description}`);
-  if (settings.fluxUri === undefined && settings.snapshot === undefined && settings.embedded.live) {
-    log('flux-graphql: note: live mode is not available yet; the generated jobs do not change');
-  }
   log(`flux-graphql: GraphiQL at ${url}`);
   return { url, backend, close };
 }
 
 export async function startBroker(settings: BrokerSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<{ path: string; close(): Promise<void> }> {
   const log = options.log ?? consoleLog;
-  const instance = settings.snapshot === undefined ? await openEmbeddedInstance(settings.embedded) : await openSnapshotEmbedded(settings.snapshot);
+  const instance =
+    settings.snapshot === undefined
+      ? await openEmbeddedInstance(settings.embedded, { onLiveError: (error) => log(liveFailure(error)) })
+      : await openSnapshotEmbedded(settings.snapshot);
   let broker;
   try {
     broker = await serveBroker(instance.service, { path: settings.listen });

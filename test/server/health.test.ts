@@ -23,6 +23,16 @@ describe('/healthz', () => {
     instance.close();
   });
 
+  it('asks a backend given as a function on every request, for a backend whose state changes', async () => {
+    const instance = new EmbeddedInstance({ uri: 'embedded:test' });
+    let description = 'embedded:jobs=10,seed=1,live';
+    const app = createApp({ handle: instance.handle(), logging: false, backend: () => description });
+    expect(await (await app.fetch('http://yoga/healthz')).json()).toEqual({ ok: true, backend: 'embedded:jobs=10,seed=1,live' });
+    description = 'embedded:jobs=10,seed=1,live-failed';
+    expect(await (await app.fetch('http://yoga/healthz')).json()).toEqual({ ok: true, backend: 'embedded:jobs=10,seed=1,live-failed' });
+    instance.close();
+  });
+
   it('is 503 with the reason when the instance cannot be reached', async () => {
     const app = createApp({ handle: unreachable('local:///tmp/gone/local'), logging: false });
     const response = await app.fetch('http://yoga/healthz');
