@@ -1,8 +1,9 @@
 /**
  * When jobs are submitted, and the job IDs they get. Submissions follow a
- * daily rhythm (busier in the afternoon, UTC); the history places exactly
- * `count` submissions between its start and `now`, the live continuation is
- * an open-ended Poisson process at the same average rate.
+ * daily rhythm (busiest at 15:00 on the clock the workload is planned on,
+ * which puts the peak about six hours before the history's present); the
+ * history places exactly `count` submissions between its start and `now`, the
+ * live continuation is an open-ended Poisson process at the same average rate.
  */
 import { makeFluid, MAX_FLUID_SEQUENCE } from '../../flux/jobid';
 import type { SeededRandom } from './random';
@@ -12,7 +13,7 @@ import type { SeededRandom } from './random';
 const { abs, cos, floor, pow, sin } = Math;
 
 const DAY = 86400;
-/** Busiest hour of the day, seconds after midnight UTC. */
+/** Busiest hour of the day, seconds after midnight UTC on the planning clock. */
 const PEAK = 15 * 3600;
 /** How strongly the rate swings over a day (0 = flat, must stay below 1). */
 const SWING = 0.5;

@@ -4,6 +4,12 @@
  * resource timeline. The history (exactly `jobs` submissions before `now`)
  * comes first; a live continuation may follow. Only a bounded window of
  * recent jobs is remembered, so a million jobs cost no more memory than ten.
+ *
+ * Every workload is planned on one fixed clock, whose present is
+ * PLANNING_PRESENT, and each planned job is then moved to the real present
+ * (`now`). So the jobs, their IDs and everything else but absolute times are
+ * the same for the same options whenever the workload is generated: a server
+ * restarted with the same seed shows the same jobs.
  */
 import { encodeJobId } from '../../flux/jobid';
 import type { Jobspec } from '../../flux/jobspec';
@@ -76,9 +82,25 @@ const AFTER_DESCRIPTION: Record<AfterKind, string> = {
 };
 const BEGIN_DELAYS = [300, 900, 1800, 3600, 7200, 14400, 28800, 43200];
 
+/**
+ * The present of the clock every workload is planned on (a Wednesday evening
+ * in November 2026, 20:53:20 UTC). Times on it and the shifts to real
+ * presents (whole milliseconds, see resolveOptions) are multiples of 2^-22 s
+ * within [2^30, 2^31) s, so for presents from 2004 to 2038 the shift is exact
+ * and keeps every difference between times (R's expiration - starttime, a
+ * begin time's milliseconds) bit for bit; further out it may round by well
+ * under a microsecond.
+ */
+export const PLANNING_PRESENT = 1795640000;
+
 export class WorkloadEngine {
   readonly layout: ClusterLayout;
+  /** The instance's FLUID epoch, Unix seconds at the real present. */
   readonly epoch: number;
+  /** The history's present on the planning clock; everything below is planned relative to it. */
+  private readonly present = PLANNING_PRESENT;
+  /** Real time minus planning time: added to every time a job's documents carry. */
+  private readonly shift: number;
   private readonly random: SeededRandom;
   private readonly chooser: SubmissionChooser;
   private readonly planner: PlannerContext;
@@ -113,10 +135,12 @@ export class WorkloadEngine {
       random: this.random,
       owner: options.owner,
     };
-    const historyStart = options.now - options.days * 86400;
-    this.epoch = round((historyStart - this.random.between(86400, 5 * 86400)) * 1000) / 1000;
-    this.ids = new JobIdSequence(this.epoch);
-    this.history = new HistoryArrivals(this.random, historyStart, options.now, options.jobs);
+    this.shift = options.now - this.present;
+    const historyStart = this.present - options.days * 86400;
+    const epoch = round((historyStart - this.random.between(86400, 5 * 86400)) * 1000) / 1000;
+    this.epoch = epoch + this.shift;
+    this.ids = new JobIdSequence(epoch);
+    this.history = new HistoryArrivals(this.random, historyStart, this.present, options.jobs);
     this.calibrate(historyStart, loadJobs);
   }
 
@@ -134,7 +158,7 @@ export class WorkloadEngine {
   nextHistoryJob(): PlannedJob | null {
     const drawn = this.history.next();
     if (drawn === null) return null;
-    const now = this.options.now;
+    const now = this.present;
     const newest = this.history.remaining === 0;
     const hints: PlanHints = {};
     if (!this.slowCleanupDone) hints.slowCleanup = { from: now - SLOW_CLEANUP_WINDOW, until: now };
@@ -155,7 +179,7 @@ export class WorkloadEngine {
    * once nextHistoryJob() has returned null.
    */
   nextLiveJob(rate: number): PlannedJob | null {
-    this.live ??= new LiveArrivals(this.random, max(this.options.now, this.lastSubmit), rate);
+    this.live ??= new LiveArrivals(this.random, max(this.present, this.lastSubmit), rate);
     const time = this.live.next();
     return time === null ? null : this.plan(time, null, {}, true);
   }
@@ -196,7 +220,7 @@ export class WorkloadEngine {
     const jobspecDeps: JsonObject[] = [];
     let urgency = hints.priorityNotBefore === undefined ? spec.urgency : Urgency.DEFAULT;
     if (index <= 1 && hints.priorityNotBefore === undefined) {
-      const now = this.options.now;
+      const now = this.present;
       // Make sure the history ends with some jobs in DEPEND and in SCHED, as a live system would.
       if (this.live === null && !this.waitingJobDone && submitTime > now - WAITING_WINDOW) {
         this.waitingJobDone = true;
@@ -236,6 +260,7 @@ export class WorkloadEngine {
       hints,
     );
     if (outcome.slowCleanup) this.slowCleanupDone = true;
+    this.moveToPresent(job);
     this.remember({
       id,
       userIndex: spec.userIndex,
@@ -296,10 +321,27 @@ export class WorkloadEngine {
     }
   }
 
+  /**
+   * Moves a job planned on the planning clock to the real present: its events and R. The rest
+   * of the plan (dependency outcomes remembered for later jobs) stays on the planning clock.
+   */
+  private moveToPresent(job: PlannedJob): void {
+    const shift = this.shift;
+    if (shift === 0) return;
+    for (const event of job.events) event.timestamp += shift;
+    if (job.R !== null) {
+      const execution = job.R.execution;
+      if (execution.starttime !== undefined) execution.starttime += shift;
+      // 0 means no time limit.
+      if (execution.expiration !== undefined && execution.expiration > 0) execution.expiration += shift;
+    }
+  }
+
   /** `flux submit --begin-time=+<delay>`: the plugin logs the time with three decimals. */
   private addBeginTime(delay: number, submitTime: number, plans: DependencyPlan[], jobspecDeps: JsonObject[]): void {
     const begin = round((submitTime + delay) * 1000) / 1000;
-    const value = begin.toFixed(3);
+    // Planned on the planning clock, written as the real time (both in whole milliseconds).
+    const value = (begin + this.shift).toFixed(3);
     jobspecDeps.push({ scheme: 'begin-time', value });
     plans.push({ description: `begin-time=${value}`, resolveAt: begin, satisfied: true });
   }
@@ -331,7 +373,7 @@ export class WorkloadEngine {
   private calibrate(historyStart: number, jobs: number): void {
     if (!(jobs > 0)) return;
     const sampler = new SeededRandom(this.options.seed, 1);
-    const span = this.options.now - historyStart;
+    const span = this.present - historyStart;
     // Sample submissions as they will happen, arrays included (an array of 50
     // weighs 50 times as much), and add up the core-seconds each pool must serve.
     const demandByPool = new Map<string, number>();

@@ -5,7 +5,11 @@ export interface WorkloadOptions {
   jobs?: number;
   /** PRNG seed: the same seed and options give the same jobs, byte for byte (default 1). */
   seed?: number;
-  /** The workload's present, Unix seconds: events after it have not happened yet. */
+  /**
+   * The workload's present, Unix seconds, taken to the millisecond: events after it have not
+   * happened yet. Only absolute times depend on it: the other options alone decide the jobs,
+   * their IDs, names, states and results.
+   */
   now: number;
   /** Cluster size in nodes (default 64); broker rank r runs on host `${cluster}${r + 1}`. */
   nodes?: number;
@@ -96,7 +100,9 @@ export function resolveOptions(options: WorkloadOptions): ResolvedOptions {
   return {
     jobs: integerIn('jobs', options.jobs, 3000, 0, 50_000_000),
     seed,
-    now,
+    // Whole milliseconds, like Flux's FLUID epoch: moving a planned workload to this present then
+    // keeps its begin times and epoch on whole milliseconds too.
+    now: Math.round(now * 1000) / 1000,
     nodes: integerIn('nodes', options.nodes, 64, 1, 16384),
     coresPerNode: integerIn('coresPerNode', options.coresPerNode, 32, 1, 1024),
     gpusPerNode: integerIn('gpusPerNode', options.gpusPerNode, 4, 0, 64),
