@@ -2,6 +2,11 @@
  * The app under test, on an embedded instance: a generated workload fixed in time (no live
  * mode), the 59-job snapshot recorded from a flux-core 0.88 broker, or hand-made records.
  * Requests go through app.fetch; every RPC is recorded.
+ *
+ * The jest project "graphql-over-wire" runs the same tests with the app's handle a local://
+ * connection to a broker child process serving a snapshot of the instance (wire-backend.ts).
+ * Expected values still come from the in-process instance (list()), and every answer is also
+ * asked of an app on the in-process handle and must be identical.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +21,7 @@ import type { FluxHandle } from '../../src/flux/handle';
 import type { QueryLimits } from '../../src/server/query-limits';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
 import { RecordingHandle } from './recording-handle';
+import { wireHandleFor, wireTransportSelected } from './wire-backend';
 
 export interface GraphQLErrorJson {
   message: string;
@@ -48,19 +54,31 @@ export interface AppSetup {
   wrapHandle?: (handle: FluxHandle) => FluxHandle;
 }
 
+async function post<T>(app: FluxGraphQLApp, query: string, variables: Record<string, unknown> | undefined): Promise<GraphQLResponse<T>> {
+  const response = await app.fetch('http://yoga/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
+
 function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup: AppSetup, userDatabase?: UserDatabase): TestApp {
   const direct = instance.handle();
-  const handle = new RecordingHandle(setup.wrapHandle?.(instance.handle()) ?? instance.handle());
+  const overWire = wireTransportSelected();
+  const served = overWire ? wireHandleFor(instance) : instance.handle();
+  const handle = new RecordingHandle(setup.wrapHandle?.(served) ?? served);
   const batches: JobBatch[] = [];
-  const app = createApp({
-    handle,
+  const appOptions = {
     logging: false,
     jobInfo,
-    onJobBatch: (batch) => batches.push(batch),
     ...(setup.pageLimits === undefined ? {} : { pageLimits: setup.pageLimits }),
     ...(setup.queryLimits === undefined ? {} : { queryLimits: setup.queryLimits }),
     ...(userDatabase === undefined ? {} : { userDatabase }),
-  });
+  };
+  const app = createApp({ ...appOptions, handle, onJobBatch: (batch) => batches.push(batch) });
+  // Over the wire, the same request to an app on the in-process handle is the expected answer.
+  const reference = overWire ? createApp({ ...appOptions, handle: setup.wrapHandle?.(instance.handle()) ?? instance.handle() }) : undefined;
   return {
     app,
     instance,
@@ -68,12 +86,9 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
     batches,
     jobInfo,
     async gql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-      const response = await app.fetch('http://yoga/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<T>;
+      const answer = await post<T>(app, query, variables);
+      if (reference !== undefined) expect(answer).toEqual(await post<T>(reference, query, variables));
+      return answer;
     },
     list: (options) => new JobList(direct, { maxEntries: 0, ...(userDatabase === undefined ? {} : { userDatabase }), ...options }).records(),
   };
