@@ -55,8 +55,43 @@ export async function runJsonCodec(config: BenchConfig): Promise<void> {
   );
   note(
     'The broker encodes every response with stringifyJson and the local:// handle decodes it with parseJson. The dataset\'s job IDs ' +
-      'are beyond 2^53 (an instance that has run for more than about six days hands out such IDs), so parseJson takes its slow path.',
+      'are beyond 2^53 (an instance that has run for more than about six days hands out such IDs), so parseJson has integers to ' +
+      'restore as bigint.',
   );
+  await smallMessages(config, payload.jobs as Json[]);
+}
+
+/** Most messages are small: a request, or a list-id reply with one job. Per message, timed over a batch. */
+async function smallMessages(config: BenchConfig, jobs: readonly Json[]): Promise<void> {
+  const batch = 2000;
+  const messages: Array<[string, Json]> = [
+    ['job-list.list request', { max_entries: 1001, attrs: ['state', 'name'], since: 0.0, constraint: { and: [{ userid: [1001] }] } }],
+    ['list-id reply, one job, all attributes', { job: jobs[0] ?? null }],
+  ];
+  const rows: string[][] = [];
+  const perMessage = (timing: Timing): string => `${((timing.medianMs / batch) * 1000).toFixed(2)} µs`;
+  for (const [label, message] of messages) {
+    const exactText = stringifyJson(message);
+    const nativeText = JSON.stringify(message, idsAsStrings);
+    const repeat = (encode: () => string) => (): string => {
+      let text = '';
+      for (let i = 0; i < batch; i++) text = encode();
+      return text;
+    };
+    const [encodeNative, encodeExact, decodeNative, decodeExact] = (await timeCases(config.smallPlan, [
+      benchCase(repeat(() => JSON.stringify(message, idsAsStrings)), (text) => expectEqual('text', text, nativeText)),
+      benchCase(repeat(() => stringifyJson(message)), (text) => expectEqual('text', text, exactText)),
+      benchCase(repeat(() => (JSON.parse(nativeText) as unknown, nativeText)), () => undefined),
+      benchCase(repeat(() => (parseJson(exactText), exactText)), () => undefined),
+    ])) as [Timing, Timing, Timing, Timing];
+    rows.push(
+      [`${label}: JSON.stringify (baseline)`, perMessage(encodeNative), '1.00x'],
+      [`${label}: stringifyJson`, perMessage(encodeExact), formatRatio(encodeExact.medianMs, encodeNative.medianMs)],
+      [`${label}: JSON.parse (baseline)`, perMessage(decodeNative), '1.00x'],
+      [`${label}: parseJson`, perMessage(decodeExact), formatRatio(decodeExact.medianMs, decodeNative.medianMs)],
+    );
+  }
+  table(`JSON codec on small messages (per message, batches of ${batch}; ${config.smallPlan.runs} runs, median)`, ['case', 'median', 'ratio vs baseline'], rows);
 }
 
 if (require.main === module) {
