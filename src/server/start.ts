@@ -8,6 +8,7 @@ import { createApp, GRAPHQL_PATH } from './app';
 import { openBackend, openEmbeddedInstance, type Backend } from './backend';
 import type { BrokerSettings, ServeSettings } from './cli';
 import { serveBroker } from '../embedded/broker';
+import { withLatency } from '../embedded/delayed-service';
 import { openSnapshotEmbedded } from './snapshot-backend';
 
 export interface RunningServer {
@@ -98,7 +99,7 @@ export async function startBroker(settings: BrokerSettings, options: { log?: Log
       : await openSnapshotEmbedded(settings.snapshot);
   let broker;
   try {
-    broker = await serveBroker(instance.service, { path: settings.listen });
+    broker = await serveBroker(withLatency(instance.service, settings.embedded.latencyMs), { path: settings.listen });
   } catch (error) {
     await instance.close();
     throw error;
