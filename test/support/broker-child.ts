@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { EmbeddedInstance } from '../../src/embedded';
+import { serveBroker } from '../../src/embedded/broker';
 import { takeSnapshot } from '../../src/embedded/snapshot-take';
+import { openHandle } from '../../src/flux/connect';
 import { openAtomicFileSink } from '../../src/embedded/snapshot-writer';
 
 const ROOT = join(__dirname, '..', '..');
@@ -82,14 +84,21 @@ export function startBrokerChild(socketPath: string, args: readonly string[]): P
 }
 
 /**
- * Writes a snapshot of `instance` to `path`, taken at the instance's own clock, so that a broker
- * serving the file reads the same time the instance does.
+ * Writes a snapshot of `instance` to `path`, taken over the wire as `flux-graphql snapshot` takes
+ * it (the instance served by a broker on a socket next to `path`, read through local://), at the
+ * instance's own clock, so that a broker serving the file reads the same time the instance does.
+ * A suite run against that file is thus the snapshot round trip: taken over the wire, served again.
  */
 export async function writeSnapshotOf(instance: EmbeddedInstance, path: string): Promise<void> {
-  const handle = instance.handle();
+  const broker = await serveBroker(instance.service, { path: `${path}.source.sock`, log: () => undefined });
   try {
-    await takeSnapshot(handle, await openAtomicFileSink(path), { now: instance.now });
+    const handle = await openHandle(`local://${broker.path}`);
+    try {
+      await takeSnapshot(handle, await openAtomicFileSink(path), { now: instance.now });
+    } finally {
+      await handle.close();
+    }
   } finally {
-    await handle.close();
+    await broker.close();
   }
 }
