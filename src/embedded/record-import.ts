@@ -4,6 +4,7 @@
  * is first checked with the snapshot rules; the states the job passed through are then read
  * from which timestamps it has (flux-core job_util.c shows each only once its state was reached).
  */
+import { STATE_TIMESTAMP_ATTRIBUTE } from '../flux/job-attributes';
 import { JobResult, JobState } from '../flux/constants';
 import type { Json } from '../flux/json';
 import { EmbeddedInputError } from './input-error';
@@ -58,14 +59,7 @@ const TIMESTAMPS: ReadonlyArray<readonly [key: string, bit: number, minState: nu
   ['t_inactive', JobState.INACTIVE, JobState.INACTIVE],
 ];
 
-const STATE_TIMESTAMP: ReadonlyMap<number, string> = new Map([
-  [JobState.DEPEND, 't_depend'],
-  [JobState.PRIORITY, 't_priority'],
-  [JobState.SCHED, 't_sched'],
-  [JobState.RUN, 't_run'],
-  [JobState.CLEANUP, 't_cleanup'],
-  [JobState.INACTIVE, 't_inactive'],
-]);
+const STATE_TIMESTAMP: ReadonlyMap<number, string> = STATE_TIMESTAMP_ATTRIBUTE;
 
 const STATE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(JobState).map(([name, bit]) => [bit, name]));
 

@@ -8,7 +8,7 @@ import { ALL_RESULTS_MASK, JobResult, JobState } from '../flux/constants';
 import { HostlistError, hostlistCount } from '../flux/hostlist';
 import { IdsetError, parseIdsetRanges } from '../flux/idset';
 import type { Json, JsonObject } from '../flux/json';
-import { JOB_ATTRIBUTES, REAL_JOB_ATTRIBUTES, type JobAttribute } from '../flux/job-attributes';
+import { JOB_ATTRIBUTES, REAL_JOB_ATTRIBUTES, STATE_TIMESTAMP_ATTRIBUTE, type JobAttribute } from '../flux/job-attributes';
 
 /** The 32 attributes of job-list.list-attrs, in that order (the order "all" produces). */
 export const JOB_LIST_ATTRIBUTES = JOB_ATTRIBUTES;
@@ -33,14 +33,7 @@ const STATE_NAMES = new Map<number, string>(Object.entries(JobState).map(([name,
 const RESULT_NAMES = new Map<number, string>(Object.entries(JobResult).map(([name, bit]) => [bit, name]));
 
 /** The timestamp each state sets (a job in that state always shows it). */
-const STATE_TIMESTAMP: ReadonlyMap<number, string> = new Map([
-  [JobState.DEPEND, 't_depend'],
-  [JobState.PRIORITY, 't_priority'],
-  [JobState.SCHED, 't_sched'],
-  [JobState.RUN, 't_run'],
-  [JobState.CLEANUP, 't_cleanup'],
-  [JobState.INACTIVE, 't_inactive'],
-]);
+const STATE_TIMESTAMP: ReadonlyMap<number, string> = STATE_TIMESTAMP_ATTRIBUTE;
 
 /**
  * The least state (by bit value, the lifecycle order) a job showing each timestamp can be in.

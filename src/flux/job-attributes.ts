@@ -3,6 +3,8 @@
  * (which is also the order "all" expands to). One list for every layer: the client, the
  * embedded service and snapshots must never disagree on it.
  */
+import { JobState } from './constants';
+
 export const JOB_ATTRIBUTES = [
   'userid',
   'urgency',
@@ -50,4 +52,14 @@ export const REAL_JOB_ATTRIBUTES: ReadonlySet<string> = new Set<JobAttribute>([
   't_inactive',
   'duration',
   'expiration',
+]);
+
+/** The timestamp attribute each state sets when a job enters it (RFC 21; job-list shows it from then on). */
+export const STATE_TIMESTAMP_ATTRIBUTE: ReadonlyMap<number, JobAttribute> = new Map<number, JobAttribute>([
+  [JobState.DEPEND, 't_depend'],
+  [JobState.PRIORITY, 't_priority'],
+  [JobState.SCHED, 't_sched'],
+  [JobState.RUN, 't_run'],
+  [JobState.CLEANUP, 't_cleanup'],
+  [JobState.INACTIVE, 't_inactive'],
 ]);

@@ -8,6 +8,7 @@
  * kept as the fallback for the rare inputs the fast paths cannot vouch for.
  */
 import { randomBytes } from 'node:crypto';
+import { REAL_JOB_ATTRIBUTES } from './job-attributes';
 
 export type Json = null | boolean | number | bigint | string | Json[] | JsonObject;
 export interface JsonObject {
@@ -15,19 +16,7 @@ export interface JsonObject {
 }
 
 /** Keys whose numeric values Flux types as reals (job-list attributes, request fields, snapshot headers). */
-export const FLUX_REAL_KEYS: ReadonlySet<string> = new Set([
-  't_submit',
-  't_depend',
-  't_priority',
-  't_sched',
-  't_run',
-  't_cleanup',
-  't_inactive',
-  'duration',
-  'expiration',
-  'since',
-  'taken',
-]);
+export const FLUX_REAL_KEYS: ReadonlySet<string> = new Set([...REAL_JOB_ATTRIBUTES, 'since', 'taken']);
 
 /**
  * Marks a string that stands for a number during encoding or decoding. It starts with a
