@@ -10,7 +10,17 @@ import { FLUX_USERID_UNKNOWN } from '../src/flux/constants';
 import { openHandle } from '../src/flux/connect';
 import type { FluxHandle } from '../src/flux/handle';
 import { stringifyJson } from '../src/flux/json';
-import { DEFAULT_STREAM_THRESHOLD, JobList, JobListRPC, jobListPayload, type JobInfoOptions, type JobRecord } from '../src/joblist';
+import { DEFAULT_PAGE_LIMITS } from '../src/graphql/context';
+import {
+  DEFAULT_STREAM_THRESHOLD_BYTES,
+  JobList,
+  JobListRPC,
+  estimateJobBytes,
+  jobListPayload,
+  shouldStream,
+  type JobInfoOptions,
+  type JobRecord,
+} from '../src/joblist';
 import { createApp } from '../src/server/app';
 import { benchConfig, tmpSocketDir, type BenchConfig } from './bench-config';
 import { startChild } from './child-process';
@@ -46,7 +56,7 @@ const FLUX_JOBS_DEFAULT_FIELDS = 'id queue username name statusAbbrev ntasks nno
  * Python: a streamed listing of every attribute, a JobInfo per job, and its to_dict().
  */
 async function pythonJobListEquivalent(handle: FluxHandle, maxEntries: number): Promise<number> {
-  const list = new JobList(handle, { user: 'all', maxEntries, attrs: ['all'], streamThreshold: 0, jobInfo: BENCH_JOB_INFO });
+  const list = new JobList(handle, { user: 'all', maxEntries, attrs: ['all'], streamThresholdBytes: 0, jobInfo: BENCH_JOB_INFO });
   const jobs = await list.jobs();
   let fields = 0;
   for (const job of jobs) fields += Object.keys(job.toDict()).length;
@@ -137,6 +147,33 @@ export function suggestedThreshold(points: readonly CrossoverPoint[], bytesPerJo
 /** Largest single reply the suggestion allows: 1 MiB, about 2,000 jobs with every attribute. */
 const MAX_SUGGESTED_REPLY_BYTES = 1 << 20;
 
+/**
+ * How the client's rule (shouldStream with the default byte budget) decided for each measured
+ * size, against what was faster in the fastest runs. Above the budget it streams on purpose,
+ * even where one reply was faster: that is the price of not holding up other traffic.
+ */
+function budgetNote(points: readonly CrossoverPoint[], measuredBytesPerJob: ReadonlyMap<string, number>): string {
+  const attrsOf = (label: string): string[] => ATTR_SETS.find((set) => set.label === label)?.attrs ?? [];
+  const limits = ATTR_SETS.map((set) => {
+    const estimate = estimateJobBytes(set.attrs);
+    const measured = measuredBytesPerJob.get(set.label) ?? Number.NaN;
+    return `${Math.floor(DEFAULT_STREAM_THRESHOLD_BYTES / estimate)} with ${set.label} (estimated ${estimate} B/job, measured here ${measured.toFixed(0)})`;
+  });
+  const describe = (p: CrossoverPoint): string => `${p.jobs} jobs with ${p.attrs} (single/stream ${formatRatio(p.single.minMs, p.stream.minMs)})`;
+  const single = points.filter((p) => !shouldStream(p.jobs, attrsOf(p.attrs)));
+  const streamed = points.filter((p) => shouldStream(p.jobs, attrsOf(p.attrs)));
+  const singleSlower = single.filter((p) => p.single.minMs > p.stream.minMs);
+  return (
+    `The client streams when max_entries is 0 or max_entries × the estimated bytes per job of the attributes asked exceeds ` +
+    `DEFAULT_STREAM_THRESHOLD_BYTES (${formatBytes(DEFAULT_STREAM_THRESHOLD_BYTES)}), so one reply carries up to ${limits.join(', ')}. ` +
+    `Of the ${points.length} measured cases it asked for one reply in ${single.length}` +
+    (singleSlower.length === 0
+      ? `, each faster than streaming in the fastest runs`
+      : `; streaming was faster in ${singleSlower.map(describe).join(', ')}`) +
+    `, and streamed ${streamed.length === 0 ? 'none' : streamed.map(describe).join(', ')}.`
+  );
+}
+
 export async function runWireListing(config: BenchConfig): Promise<void> {
   const sockets = tmpSocketDir();
   const socket = join(sockets.dir, 'local');
@@ -220,20 +257,22 @@ export async function runWireListing(config: BenchConfig): Promise<void> {
       ['case', 'jobs', 'median', 'min-max', 'ratio vs baseline', 'job-list requests sent', 'Flux 0.88, published'],
       rows,
     );
-    if (total > DEFAULT_STREAM_THRESHOLD) {
-      // A page of exactly the threshold: the pager asks for one job more (to know hasNextPage).
+    const largestPage = DEFAULT_PAGE_LIMITS.maxPageSize;
+    if (total > largestPage) {
+      // A page of the default largest size: the pager asks for one job more (to know hasNextPage).
       const pageOf = (first: number) => benchCase(() => graphqlJobs(app, first, 'id state name'), countIs('jobs', first));
-      logged.log.length = 0;
-      await pageOf(DEFAULT_STREAM_THRESHOLD - 1).run();
-      const belowRequests = summarizeRequests(logged.log);
-      const [below, atThreshold] = (await timeCases(config.smallPlan, [
-        pageOf(DEFAULT_STREAM_THRESHOLD - 1),
-        pageOf(DEFAULT_STREAM_THRESHOLD),
-      ])) as [Timing, Timing];
+      const requestsOfPage = async (first: number): Promise<string> => {
+        logged.log.length = 0;
+        await pageOf(first).run();
+        return summarizeRequests(logged.log);
+      };
+      const belowRequests = await requestsOfPage(largestPage - 1);
+      const atLargestRequests = await requestsOfPage(largestPage);
+      const [below, atLargest] = (await timeCases(config.smallPlan, [pageOf(largestPage - 1), pageOf(largestPage)])) as [Timing, Timing];
       note(
-        `Page size at the stream threshold: jobs(first: ${DEFAULT_STREAM_THRESHOLD - 1}) { nodes { id state name } } took ` +
-          `${formatMs(below.medianMs)} (${belowRequests}), jobs(first: ${DEFAULT_STREAM_THRESHOLD}) took ` +
-          `${formatMs(atThreshold.medianMs)} (streamed: the pager asks for first + 1 jobs, which is over the threshold).`,
+        `The largest page (maxPageSize ${largestPage} by default): jobs(first: ${largestPage}) { nodes { id state name } } took ` +
+          `${formatMs(atLargest.medianMs)} (${atLargestRequests}), jobs(first: ${largestPage - 1}) ${formatMs(below.medianMs)} ` +
+          `(${belowRequests}).`,
       );
     }
     note(
@@ -303,16 +342,12 @@ export async function runWireListing(config: BenchConfig): Promise<void> {
         : `Comparing fastest runs, one response beat streaming everywhere except ${streamWins
             .map((p) => `${p.jobs} jobs with ${p.attrs} (${formatRatio(p.single.minMs, p.stream.minMs)})`)
             .join(', ')}; `) +
-        `the suggested streamThreshold is the largest measured size up to which one response is faster for every attribute set ` +
+        `the largest measured size up to which one response is faster for every attribute set ` +
         `and a reply with every attribute stays under ${formatBytes(MAX_SUGGESTED_REPLY_BYTES)} ` +
-        `(the reason Flux streams at all is that one huge reply holds up other traffic): **${threshold} jobs** ` +
-        `(the current DEFAULT_STREAM_THRESHOLD is ${DEFAULT_STREAM_THRESHOLD}).`,
+        `(the reason Flux streams at all is that one huge reply holds up other traffic) is **${threshold} jobs**; ` +
+        `the client budgets bytes instead, as follows.`,
     );
-    const underLimit = ATTR_SETS.map((set) => `${Math.floor(MAX_SUGGESTED_REPLY_BYTES / (bytesPerJob.get(set.label) as number))} with ${set.label}`);
-    note(
-      `A threshold in bytes rather than jobs (max_entries × bytes per job of the attributes asked <= ${formatBytes(MAX_SUGGESTED_REPLY_BYTES)}) ` +
-        `would send up to ${underLimit.join(', ')} as one reply; GraphQL asks only for the attributes a query selects, so it would stream far less often.`,
-    );
+    note(budgetNote(points, bytesPerJob));
   } finally {
     await handle?.close();
     await broker.stop();

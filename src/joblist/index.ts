@@ -2,7 +2,7 @@ export { JobListError, type JobListErrorCode } from './errors';
 export { type JobRecord, toJobRecord } from './job-record';
 export { JobInfo, type JobInfoOptions, type JobException, type FluxJobInfoField } from './job-info';
 export {
-  DEFAULT_STREAM_THRESHOLD,
+  DEFAULT_STREAM_THRESHOLD_BYTES,
   JobListRPC,
   jobList,
   jobListInactive,
@@ -14,6 +14,7 @@ export {
 } from './job-list-rpc';
 export { JobListIdRPC, JobListIdsFuture, jobListId, getJob, toJobIdInput, type JobIdInput } from './job-list-id';
 export { JobList, type JobListOptions } from './job-list';
+export { ATTRIBUTE_REPLY_BYTES, JOB_REPLY_BASE_BYTES, estimateJobBytes, estimateReplyBytes } from './reply-size';
 export { jobFieldsToAttrs, JOB_LIST_ATTRS } from './fields-to-attrs';
 export { JobStats, fetchJobStatsResponse, queueNamesOf } from './job-stats';
 export { listAttrs } from './list-attrs';

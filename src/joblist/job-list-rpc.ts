@@ -5,15 +5,19 @@ import type { Json, JsonObject } from '../flux/json';
 import { JobListError } from './errors';
 import { JobInfo, type JobInfoOptions } from './job-info';
 import { describe, isJsonObject, toJobRecord, type JobRecord } from './job-record';
+import { estimateReplyBytes } from './reply-size';
 
 export const LIST_TOPIC = 'job-list.list';
 
 /**
- * Largest `max_entries` still asked for in one non-streaming response. Streaming costs the
- * broker one message per job (about 73 µs each on a measured 0.88 broker), so moderate pages are
- * cheaper as one reply; unlimited (0) and larger requests stream, as Flux's own tools do.
+ * Largest estimated reply (bytes) still asked for as one non-streaming response: 1 MiB.
+ * Streaming costs the broker one message per job (about 73 µs each on a measured 0.88 broker),
+ * so one reply is faster at any size with few attributes; Flux streams big listings anyway so
+ * that one huge message does not hold up other traffic. A budget in bytes rather than jobs
+ * lets lists with few attributes go as one reply for far longer (about 23,000 jobs with
+ * state,name, 1,950 with every attribute; see reply-size.ts for the estimate).
  */
-export const DEFAULT_STREAM_THRESHOLD = 1000;
+export const DEFAULT_STREAM_THRESHOLD_BYTES = 1024 * 1024;
 
 /** The uid of this process, which Flux's job_list() filters on by default. */
 export function processUserId(): number {
@@ -43,10 +47,12 @@ export interface JobListRequest {
   /** An RFC 31 constraint ANDed with the filters above. */
   constraint?: JsonObject | null;
   /**
-   * Ask without the streaming flag when 1 <= maxEntries <= streamThreshold; stream otherwise.
-   * 0 always streams. Default DEFAULT_STREAM_THRESHOLD.
+   * Byte budget for one non-streaming reply: ask without the streaming flag when maxEntries >= 1
+   * and maxEntries × the estimated bytes per job of `attrs` is at most this; stream otherwise
+   * (always for maxEntries 0, no limit). 0 streams every list; Infinity streams only unlimited
+   * ones. Default DEFAULT_STREAM_THRESHOLD_BYTES (1 MiB).
    */
-  streamThreshold?: number;
+  streamThresholdBytes?: number;
 }
 
 function integerOption(value: number, what: string): number {
@@ -98,9 +104,25 @@ export function jobListPayload(request: JobListRequest = {}): JsonObject {
   };
 }
 
-/** Whether a list of at most `maxEntries` jobs is read as a stream (see DEFAULT_STREAM_THRESHOLD). */
-export function shouldStream(maxEntries: number, streamThreshold: number = DEFAULT_STREAM_THRESHOLD): boolean {
-  return !(maxEntries >= 1 && maxEntries <= streamThreshold);
+/**
+ * Whether a list of at most `maxEntries` jobs with `attrs` is read as a stream: when it has no
+ * limit (0), or its estimated reply exceeds `thresholdBytes` (see DEFAULT_STREAM_THRESHOLD_BYTES).
+ */
+export function shouldStream(
+  maxEntries: number,
+  attrs: readonly string[],
+  thresholdBytes: number = DEFAULT_STREAM_THRESHOLD_BYTES,
+): boolean {
+  return !(maxEntries >= 1 && estimateReplyBytes(maxEntries, attrs) <= thresholdBytes);
+}
+
+/** The streamThresholdBytes option checked: a number of bytes, 0 or more (Infinity allowed). */
+export function streamThresholdOption(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_STREAM_THRESHOLD_BYTES;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new JobListError('INVALID_ARGUMENT', `streamThresholdBytes must be a number of bytes, 0 or more, got ${String(value)}`);
+  }
+  return value;
 }
 
 function jobsOf(response: Json | undefined): { jobs: Json[]; body: JsonObject } {
@@ -168,14 +190,15 @@ export class JobListRPC {
  * jobs only (userid = process uid), any state, since 0.0.
  */
 export function jobList(handle: FluxHandle, request: JobListRequest = {}): JobListRPC {
+  const thresholdBytes = streamThresholdOption(request.streamThresholdBytes);
   const payload = jobListPayload(request);
-  const streaming = shouldStream(payload.max_entries as number, request.streamThreshold ?? DEFAULT_STREAM_THRESHOLD);
+  const streaming = shouldStream(payload.max_entries as number, payload.attrs as string[], thresholdBytes);
   return new JobListRPC(handle, payload, streaming);
 }
 
 export type JobListInactiveRequest = Pick<
   JobListRequest,
-  'since' | 'maxEntries' | 'attrs' | 'name' | 'queue' | 'constraint' | 'streamThreshold'
+  'since' | 'maxEntries' | 'attrs' | 'name' | 'queue' | 'constraint' | 'streamThresholdBytes'
 >;
 
 /** Inactive jobs of every user (Flux's job_list_inactive()). */

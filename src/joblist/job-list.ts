@@ -4,7 +4,7 @@ import type { JsonObject } from '../flux/json';
 import { JobListError } from './errors';
 import { JobInfo, type JobInfoOptions } from './job-info';
 import { JobListIdsFuture, toJobIdInput, type JobIdInput } from './job-list-id';
-import { DEFAULT_STREAM_THRESHOLD, JobListRPC, jobListPayload, shouldStream } from './job-list-rpc';
+import { JobListRPC, jobListPayload, shouldStream, streamThresholdOption } from './job-list-rpc';
 import type { JobRecord } from './job-record';
 import { systemUserDatabase, type UserDatabase } from './user-database';
 
@@ -31,8 +31,12 @@ export interface JobListOptions {
   queue?: string | Iterable<string> | null;
   /** An RFC 31 constraint ANDed with the other filters. */
   constraint?: JsonObject | null;
-  /** Lists of 1..streamThreshold jobs are fetched in one non-streaming response. Default 1000. */
-  streamThreshold?: number;
+  /**
+   * Byte budget for one non-streaming response: a list whose estimated size (maxEntries × bytes
+   * per job of `attrs`) is at most this comes in one reply, larger and unlimited ones stream.
+   * Default DEFAULT_STREAM_THRESHOLD_BYTES (1 MiB); 0 streams every list.
+   */
+  streamThresholdBytes?: number;
   /** Clock, user names and time zone for the JobInfo objects jobs() returns. */
   jobInfo?: JobInfoOptions;
   /** Where user names are looked up (default: the system's password database). */
@@ -86,14 +90,15 @@ export class JobList {
   readonly queue: string | Iterable<string> | null | undefined;
   readonly constraint: JsonObject | null | undefined;
   readonly ids: JobIdInput[] | undefined;
-  readonly streamThreshold: number;
+  readonly streamThresholdBytes: number;
   private lastErrors: string[] = [];
   private readonly jobInfoOptions: JobInfoOptions | undefined;
   private readonly userDatabase: UserDatabase | undefined;
 
   /**
-   * Throws JobListError: INVALID_JOBID for a bad ID, INVALID_FILTER for an unknown filter
-   * name, INVALID_USER for an unknown user (checked in that order, as Flux does).
+   * Throws JobListError: INVALID_ARGUMENT for a streamThresholdBytes that is no byte count,
+   * then INVALID_JOBID for a bad ID, INVALID_FILTER for an unknown filter name, INVALID_USER
+   * for an unknown user (these three checked in that order, as Flux does).
    */
   constructor(
     private readonly handle: FluxHandle,
@@ -104,7 +109,7 @@ export class JobList {
     this.since = options.since ?? 0.0;
     this.name = options.name;
     this.queue = options.queue;
-    this.streamThreshold = options.streamThreshold ?? DEFAULT_STREAM_THRESHOLD;
+    this.streamThresholdBytes = streamThresholdOption(options.streamThresholdBytes);
     this.jobInfoOptions = options.jobInfo;
     this.userDatabase = options.userDatabase;
     const ids = options.ids ?? [];
@@ -177,7 +182,8 @@ export class JobList {
   fetchJobs(): JobListRPC | JobListIdsFuture {
     if (this.ids !== undefined) return new JobListIdsFuture(this.handle, this.ids, this.attrs);
     const payload = this.payload();
-    return new JobListRPC(this.handle, payload, shouldStream(payload.max_entries as number, this.streamThreshold));
+    const streaming = shouldStream(payload.max_entries as number, payload.attrs as string[], this.streamThresholdBytes);
+    return new JobListRPC(this.handle, payload, streaming);
   }
 
   /** The raw job records, without JobInfo; `errors` is updated for an ID lookup. */

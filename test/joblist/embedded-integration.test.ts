@@ -44,7 +44,7 @@ describe('listing through the embedded job-list service', () => {
   it('gives the same first jobs with and without streaming', async () => {
     const handle = instance.handle();
     const single = await jobList(handle, { userid: 4294967295, maxEntries: 7 }).getJobs();
-    const streamed = await jobList(handle, { userid: 4294967295, maxEntries: 7, streamThreshold: 0 }).getJobs();
+    const streamed = await jobList(handle, { userid: 4294967295, maxEntries: 7, streamThresholdBytes: 0 }).getJobs();
     expect(single).toEqual(streamed);
     expect(single.map((j) => j.id)).toEqual(idsInOrder.slice(0, 7));
   });

@@ -1,34 +1,91 @@
 import { Errno, FLUX_USERID_UNKNOWN } from '../../src/flux/constants';
 import { FluxError, FluxRpcError } from '../../src/flux/errors';
 import { parseJson, type JsonObject } from '../../src/flux/json';
-import { JobInfo, JobList, JobListRPC, jobList, shouldStream } from '../../src/joblist';
+import { JOB_ATTRIBUTES } from '../../src/flux/job-attributes';
+import {
+  ATTRIBUTE_REPLY_BYTES,
+  DEFAULT_STREAM_THRESHOLD_BYTES,
+  JOB_REPLY_BASE_BYTES,
+  JobInfo,
+  JobList,
+  JobListError,
+  JobListRPC,
+  estimateJobBytes,
+  estimateReplyBytes,
+  jobList,
+  jobListInactive,
+  shouldStream,
+} from '../../src/joblist';
 import { ENODATA_REPLY, FakeHandle, jobListResponder, type Reply } from './fake-handle';
 import { snapshotRecords, wireCapture } from './fixtures';
 
 const ALL_USERS = { userid: FLUX_USERID_UNKNOWN };
 
+const MiB = 1024 * 1024;
+
+describe('reply size estimate', () => {
+  it.each<[string[], number]>([
+    [[], 20],
+    [['state', 'name'], 45],
+    [['all'], 538],
+    [['name', 'all'], 538],
+    [['state', 'state', 'id'], 30],
+    [['t_submit', 'annotations'], 87],
+    [['no_such_attribute'], 52],
+  ])('puts a job with attrs %j at %d bytes', (attrs, bytes) => {
+    expect(estimateJobBytes(attrs)).toBe(bytes);
+  });
+
+  it("is calibrated on Flux's measurement: ~535 B/job with every attribute, 45 with state,name, 20 with ids only", () => {
+    expect(Math.abs(estimateJobBytes(['all']) - 535) / 535).toBeLessThan(0.03);
+    expect(JOB_REPLY_BASE_BYTES).toBe(20);
+    expect(Object.keys(ATTRIBUTE_REPLY_BYTES).sort()).toEqual([...JOB_ATTRIBUTES].sort());
+  });
+
+  it('multiplies by the most jobs asked for', () => {
+    expect(estimateReplyBytes(1000, ['all'])).toBe(538_000);
+    expect(estimateReplyBytes(20008, ['state', 'name'])).toBe(900_360);
+    expect(estimateReplyBytes(0, ['all'])).toBe(0);
+  });
+});
+
 describe('streaming or not', () => {
-  it.each([
-    [0, 1000, true],
-    [1, 1000, false],
-    [50, 1000, false],
-    [1000, 1000, false],
-    [1001, 1000, true],
-    [20000, 1000, true],
-    [50, 0, true],
-    [50, 49, true],
-    [50, 50, false],
-    [-1, 1000, true],
-  ])('maxEntries %d with threshold %d streams: %s', (maxEntries, threshold, expected) => {
-    expect(shouldStream(maxEntries, threshold)).toBe(expected);
+  it.each<[number, string[], number, boolean]>([
+    [0, ['state', 'name'], MiB, true],
+    [-1, ['state', 'name'], MiB, true],
+    [1, ['all'], MiB, false],
+    [1000, ['all'], MiB, false],
+    [1001, ['all'], MiB, false],
+    [1949, ['all'], MiB, false],
+    [1950, ['all'], MiB, true],
+    [20008, ['all'], MiB, true],
+    [20008, ['state', 'name'], MiB, false],
+    [23301, ['state', 'name'], MiB, false],
+    [23302, ['state', 'name'], MiB, true],
+    [52428, [], MiB, false],
+    [52429, [], MiB, true],
+    [50, [], 1000, false],
+    [51, [], 1000, true],
+    [1, [], 0, true],
+    [10 ** 9, ['all'], Number.POSITIVE_INFINITY, false],
+    [0, ['all'], Number.POSITIVE_INFINITY, true],
+  ])('maxEntries %d with attrs %j and a budget of %d bytes streams: %s', (maxEntries, attrs, budget, expected) => {
+    expect(shouldStream(maxEntries, attrs, budget)).toBe(expected);
+  });
+
+  it('defaults to a budget of 1 MiB', () => {
+    expect(DEFAULT_STREAM_THRESHOLD_BYTES).toBe(MiB);
+    expect(shouldStream(1949, ['all'])).toBe(false);
+    expect(shouldStream(1950, ['all'])).toBe(true);
   });
 
   it.each([
     [0, true],
     [1, false],
-    [1000, false],
-    [1001, true],
-  ])('JobList with maxEntries %d sends streaming=%s and gets the same jobs either way', async (maxEntries, streaming) => {
+    [1001, false],
+    [23301, false],
+    [23302, true],
+  ])('JobList with maxEntries %d of state,name sends streaming=%s and gets the same jobs either way', async (maxEntries, streaming) => {
     const records = snapshotRecords();
     const handle = new FakeHandle(jobListResponder(records));
     const jobs = await new JobList(handle, { maxEntries, attrs: ['state', 'name'] }).records();
@@ -39,12 +96,21 @@ describe('streaming or not', () => {
     expect(jobs[0]).toEqual({ id: BigInt(records[0]?.id as number), state: records[0]?.state, name: records[0]?.name });
   });
 
-  it('honours a streamThreshold setting', async () => {
+  it('honours a streamThresholdBytes setting (50 jobs with every attribute: 26,900 bytes)', async () => {
     const handle = new FakeHandle(jobListResponder(snapshotRecords()));
-    await new JobList(handle, { maxEntries: 50, streamThreshold: 10 }).records();
-    await new JobList(handle, { maxEntries: 50, streamThreshold: 100 }).records();
-    await jobList(handle, { ...ALL_USERS, maxEntries: 50, streamThreshold: 0 }).getJobs();
-    expect(handle.calls.map((call) => call.streaming)).toEqual([true, false, true]);
+    await new JobList(handle, { maxEntries: 50, streamThresholdBytes: 26_899 }).records();
+    await new JobList(handle, { maxEntries: 50, streamThresholdBytes: 26_900 }).records();
+    await jobList(handle, { ...ALL_USERS, maxEntries: 50, streamThresholdBytes: 0 }).getJobs();
+    await jobListInactive(handle, { maxEntries: 50, attrs: ['state'], streamThresholdBytes: 1500 }).getJobs();
+    expect(handle.calls.map((call) => call.streaming)).toEqual([true, false, true, false]);
+  });
+
+  it.each([-1, Number.NaN, '1000' as unknown as number])('refuses streamThresholdBytes %p', (bad) => {
+    const handle = new FakeHandle(jobListResponder([]));
+    const message = `streamThresholdBytes must be a number of bytes, 0 or more, got ${String(bad)}`;
+    expect(() => new JobList(handle, { streamThresholdBytes: bad })).toThrow(message);
+    expect(() => jobList(handle, { streamThresholdBytes: bad })).toThrow(JobListError);
+    expect(handle.calls).toHaveLength(0);
   });
 });
 
