@@ -4,7 +4,7 @@
  * Prints {"ready":true,...} once listening; exits when its parent closes stdin.
  */
 import { EmbeddedInstance } from '../src/embedded';
-import { serveBroker } from '../src/embedded/broker';
+import { serveBroker } from '../src/embedded/wire/broker';
 import { exitWhenParentGoes, sendToParent } from './child-process';
 import { DATASET_NOW, DATASET_QUEUES, datasetChunks, datasetSize } from './dataset';
 

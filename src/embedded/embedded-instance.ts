@@ -4,12 +4,12 @@
  */
 import { Role } from '../flux/constants';
 import type { Json } from '../flux/json';
-import { EmbeddedHandle, type EmbeddedHandleOptions } from './embedded-handle';
-import { JobListService } from './job-list-service';
-import { JobStore } from './job-store';
-import { JournalGate } from './journal-gate';
-import type { JobSink } from './service-types';
-import type { TimerApi } from './stats-watchers';
+import { EmbeddedHandle, type EmbeddedHandleOptions } from './wire/embedded-handle';
+import { JobListService } from './service/job-list-service';
+import { JobStore } from './store/job-store';
+import { JournalGate } from './service/journal-gate';
+import type { JobSink } from './store/job-documents';
+import type { TimerApi } from './service/stats-watchers';
 
 export interface EmbeddedInstanceOptions {
   /** Configured queues ([queues] table); job-stats lists them even while empty. */

@@ -4,7 +4,7 @@
  * with --live the clock runs on from that moment, so time-derived fields (runtime, time
  * remaining) advance, while the jobs themselves stay as they were recorded.
  */
-import { openSnapshotInstance, type SnapshotSummary } from '../embedded/snapshot-instance';
+import { openSnapshotInstance, type SnapshotSummary } from '../embedded/snapshot/instance';
 import { systemUserDatabase } from '../joblist/user-database';
 import type { Backend, EmbeddedBackend } from './backend';
 

@@ -1,12 +1,12 @@
 /**
  * `flux-graphql snapshot`: takes the jobs of a live instance home as a snapshot file
- * (see src/embedded/snapshot.ts for the format). A progress bar goes to stderr when it is a
+ * (see src/embedded/snapshot/format.ts for the format). A progress bar goes to stderr when it is a
  * terminal; the file is written atomically, or streamed to stdout when no --output is given.
  */
 import type { Writable } from 'node:stream';
 import type { FluxHandle } from '../flux/handle';
-import { takeSnapshot, type TakenSnapshot } from '../embedded/snapshot-take';
-import { openAtomicFileSink, streamSink, type TextSink } from '../embedded/snapshot-writer';
+import { takeSnapshot, type TakenSnapshot } from '../embedded/snapshot/take';
+import { openAtomicFileSink, streamSink, type TextSink } from '../embedded/snapshot/writer';
 import { ProgressBar } from './snapshot-progress';
 
 export interface SnapshotCommandOptions {

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp, GRAPHQL_PATH } from './app';
 import { openBackend, openEmbeddedInstance, type Backend } from './backend';
 import type { BrokerSettings, ServeSettings } from './cli';
-import { serveBroker } from '../embedded/broker';
-import { withLatency } from '../embedded/delayed-service';
+import { serveBroker } from '../embedded/wire/broker';
+import { withLatency } from '../embedded/wire/latency';
 import { openSnapshotEmbedded } from './snapshot-backend';
 
 export interface RunningServer {

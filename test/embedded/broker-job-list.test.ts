@@ -10,7 +10,7 @@ import { FluxError, FluxRpcError } from '../../src/flux/errors';
 import type { FluxHandle } from '../../src/flux/handle';
 import { type Json, type JsonObject, parseJson, stringifyJson } from '../../src/flux/json';
 import { openLocalHandle } from '../../src/flux/local-connector';
-import { serveBroker, type RunningBroker } from '../../src/embedded/broker';
+import { serveBroker, type RunningBroker } from '../../src/embedded/wire/broker';
 import { EmbeddedInstance } from '../../src/embedded/embedded-instance';
 import { connectRaw } from '../support/raw-client';
 import { tmpSocketPath } from '../support/scripted-broker';

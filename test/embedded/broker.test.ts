@@ -14,8 +14,8 @@ import {
   MessageType,
 } from '../../src/flux/message';
 import { StreamDecoder } from '../../src/flux/stream-framing';
-import { serveBroker, type BrokerService, type RunningBroker } from '../../src/embedded/broker';
-import type { ServiceResponse } from '../../src/embedded/service-types';
+import { serveBroker, type BrokerService, type RunningBroker } from '../../src/embedded/wire/broker';
+import type { ServiceResponse } from '../../src/embedded/service/service-types';
 import { createFakeService, type FakeService } from '../support/fake-service';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { tmpSocketPath } from '../support/scripted-broker';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { strtodWhole } from '../../src/embedded/c-strtod';
+import { strtodWhole } from '../../src/embedded/constraint/c-strtod';
 
 /** Whole-string conversions recorded from glibc's own strtod (see the file's description). */
 const glibcCases = (

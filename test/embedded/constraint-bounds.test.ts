@@ -1,4 +1,4 @@
-import { timestampUpperBound } from '../../src/embedded/constraint';
+import { timestampUpperBound } from '../../src/embedded/constraint/compile';
 import type { Json } from '../../src/flux/json';
 
 describe('timestampUpperBound', () => {

@@ -3,7 +3,7 @@ import {
   ExcessiveComparisonsError,
   compileConstraint,
   type MatchableJob,
-} from '../../src/embedded/constraint';
+} from '../../src/embedded/constraint/compile';
 import type { Json } from '../../src/flux/json';
 import { JOBS, jobById } from './constraint-jobs';
 

@@ -1,4 +1,4 @@
-import { ConstraintError, compileConstraint } from '../../src/embedded/constraint';
+import { ConstraintError, compileConstraint } from '../../src/embedded/constraint/compile';
 import type { Json } from '../../src/flux/json';
 
 const OPTIONS = { maxHosts: 1024, maxRanks: 1024 };

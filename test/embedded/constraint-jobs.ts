@@ -1,5 +1,5 @@
 import { JobResult, JobState } from '../../src/flux/constants';
-import type { MatchableJob } from '../../src/embedded/constraint';
+import type { MatchableJob } from '../../src/embedded/constraint/compile';
 
 /**
  * A small fixed set of jobs covering every state and result, with and without names, queues,

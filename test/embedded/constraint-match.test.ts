@@ -1,4 +1,4 @@
-import { ComparisonBudget, compileConstraint, type MatchableJob } from '../../src/embedded/constraint';
+import { ComparisonBudget, compileConstraint, type MatchableJob } from '../../src/embedded/constraint/compile';
 import type { Json } from '../../src/flux/json';
 import { ALL_IDS, JOBS, allBut } from './constraint-jobs';
 

@@ -7,7 +7,7 @@ import {
   timestampUpperBound,
   type ConstraintNode,
   type MatchableJob,
-} from '../../src/embedded/constraint';
+} from '../../src/embedded/constraint/compile';
 import { FLUX_USERID_UNKNOWN, JobState } from '../../src/flux/constants';
 import { parseHostlist } from '../../src/flux/hostlist';
 import { parseIdset } from '../../src/flux/idset';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ComparisonBudget, compileConstraint, type MatchableJob } from '../../src/embedded/constraint';
+import { ComparisonBudget, compileConstraint, type MatchableJob } from '../../src/embedded/constraint/compile';
 import { parseJson, type Json, type JsonObject } from '../../src/flux/json';
 
 /**

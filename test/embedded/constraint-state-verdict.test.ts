@@ -1,4 +1,4 @@
-import { ComparisonBudget, compileConstraint } from '../../src/embedded/constraint';
+import { ComparisonBudget, compileConstraint } from '../../src/embedded/constraint/compile';
 import { JobState, StateMask } from '../../src/flux/constants';
 import type { Json } from '../../src/flux/json';
 import { JOBS } from './constraint-jobs';

@@ -1,5 +1,5 @@
-import { withLatency, type RequestHandler } from '../../src/embedded/delayed-service';
-import type { ServiceRequest, ServiceResponse } from '../../src/embedded/service-types';
+import { withLatency, type RequestHandler } from '../../src/embedded/wire/latency';
+import type { ServiceRequest, ServiceResponse } from '../../src/embedded/service/service-types';
 
 function request(topic: string): ServiceRequest {
   return { topic, payload: { kind: 'none' }, streaming: false, userid: 0, rolemask: 5, sender: 'client-1' };

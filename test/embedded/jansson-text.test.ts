@@ -1,5 +1,5 @@
-import { parseJanssonText } from '../../src/embedded/jansson-text';
-import { RequestPayload } from '../../src/embedded/request-payload';
+import { parseJanssonText } from '../../src/embedded/wire/jansson-text';
+import { RequestPayload } from '../../src/embedded/wire/request-payload';
 
 function parse(text: string | Uint8Array) {
   return parseJanssonText(typeof text === 'string' ? new TextEncoder().encode(text) : text);

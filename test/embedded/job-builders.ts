@@ -8,7 +8,8 @@ import { Role } from '../../src/flux/constants';
 import type { EventlogEntry, Jobspec, ResourceSet, ResourceVertex } from '../../src/flux/jobspec';
 import type { Json, JsonObject } from '../../src/flux/json';
 import { parseJson } from '../../src/flux/json';
-import type { JobDocuments, Respond, ServiceRequest, ServiceResponse } from '../../src/embedded/service-types';
+import type { JobDocuments } from '../../src/embedded/store/job-documents';
+import type { Respond, ServiceRequest, ServiceResponse } from '../../src/embedded/service/service-types';
 
 export interface JobspecOptions {
   command?: string[];

@@ -4,7 +4,7 @@
 import { Errno, JobState, Role } from '../../src/flux/constants';
 import type { Json, JsonObject } from '../../src/flux/json';
 import { EmbeddedInstance } from '../../src/embedded';
-import type { ServiceResponse } from '../../src/embedded/service-types';
+import type { ServiceResponse } from '../../src/embedded/service/service-types';
 import { call, callOnce, ev, job, rawRequest, request } from './job-builders';
 
 const KNOWN = 8862581129216n;

@@ -6,7 +6,7 @@ import { Errno, JobResult, JobState, Role } from '../../src/flux/constants';
 import type { JsonObject } from '../../src/flux/json';
 import { stringifyJson } from '../../src/flux/json';
 import { EmbeddedInstance, JOB_ATTRIBUTES, type TimerApi } from '../../src/embedded';
-import type { ServiceResponse } from '../../src/embedded/service-types';
+import type { ServiceResponse } from '../../src/embedded/service/service-types';
 import { call, callOnce, ev, job, rawRequest, request, type Stage } from './job-builders';
 
 /** Timers that fire only when the test says so. */

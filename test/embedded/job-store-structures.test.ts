@@ -3,9 +3,9 @@
  * array, the ID index against a Map, and the store's lists against a full sort of its jobs.
  */
 import fc from 'fast-check';
-import { JobIdIndex } from '../../src/embedded/job-id-index';
-import { JobTable } from '../../src/embedded/job-table';
-import { SortedSlotList } from '../../src/embedded/sorted-slot-list';
+import { JobIdIndex } from '../../src/embedded/store/job-id-index';
+import { JobTable } from '../../src/embedded/store/job-table';
+import { SortedSlotList } from '../../src/embedded/store/sorted-slot-list';
 import { EmbeddedInstance } from '../../src/embedded';
 import { ev, job } from './job-builders';
 

@@ -9,8 +9,8 @@ import { Errno } from '../../src/flux/constants';
 import { FluxRpcError } from '../../src/flux/errors';
 import type { FluxHandle } from '../../src/flux/handle';
 import { parseJson, type JsonObject } from '../../src/flux/json';
-import { parseSnapshot } from '../../src/embedded/snapshot';
-import { createSnapshotInstance, openSnapshotInstance } from '../../src/embedded/snapshot-instance';
+import { parseSnapshot } from '../../src/embedded/snapshot/format';
+import { createSnapshotInstance, openSnapshotInstance } from '../../src/embedded/snapshot/instance';
 import type { EmbeddedInstance } from '../../src/embedded';
 import {
   ALL_ATTRS,

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { Errno } from '../../src/flux/constants';
 import { stringifyJson, type JsonObject } from '../../src/flux/json';
 import type { EmbeddedInstance } from '../../src/embedded';
-import { parseSnapshot, SnapshotError } from '../../src/embedded/snapshot';
-import { createSnapshotInstance, impliedInstanceSize, openSnapshotInstance, snapshotUri } from '../../src/embedded/snapshot-instance';
+import { parseSnapshot, SnapshotError } from '../../src/embedded/snapshot/format';
+import { createSnapshotInstance, impliedInstanceSize, openSnapshotInstance, snapshotUri } from '../../src/embedded/snapshot/instance';
 import { streamList } from './snapshot-expect';
 
 let dir: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parseJson, stringifyJson, type Json, type JsonObject } from '../../src/flux/json';
-import { loadSnapshot, parseSnapshot, SnapshotError, type Snapshot } from '../../src/embedded/snapshot';
+import { loadSnapshot, parseSnapshot, SnapshotError, type Snapshot } from '../../src/embedded/snapshot/format';
 
 const FIXTURE = join(__dirname, '../fixtures/flux-0.88-snapshot.json');
 const fixtureText = readFileSync(FIXTURE, 'utf8');

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringifyJson, type JsonObject } from '../../src/flux/json';
-import { loadSnapshot, parseSnapshot, readSnapshotFile, SnapshotError, SnapshotReader, type Snapshot } from '../../src/embedded/snapshot';
-import type { SnapshotJobRecord } from '../../src/embedded/snapshot-record';
+import { loadSnapshot, parseSnapshot, readSnapshotFile, SnapshotError, SnapshotReader, type Snapshot } from '../../src/embedded/snapshot/format';
+import type { SnapshotJobRecord } from '../../src/embedded/store/record-check';
 
 const FIXTURE = join(__dirname, '../fixtures/flux-0.88-snapshot.json');
 const fixtureText = readFileSync(FIXTURE, 'utf8');

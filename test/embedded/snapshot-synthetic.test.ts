@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSnapshot } from '../../src/embedded/snapshot';
+import { parseSnapshot } from '../../src/embedded/snapshot/format';
 import { SYNTHETIC_SNAPSHOT, jobListOrder } from './snapshot-synthetic';
 import type { JsonObject } from '../../src/flux/json';
 

@@ -7,10 +7,10 @@ import { Errno, Role } from '../../src/flux/constants';
 import { FluxRpcError } from '../../src/flux/errors';
 import type { FluxHandle } from '../../src/flux/handle';
 import { parseJson, type Json, type JsonObject } from '../../src/flux/json';
-import { loadSnapshot, parseSnapshot, SnapshotError } from '../../src/embedded/snapshot';
-import { createSnapshotInstance } from '../../src/embedded/snapshot-instance';
-import { SNAPSHOT_LIST_REQUEST, takeSnapshot } from '../../src/embedded/snapshot-take';
-import { openAtomicFileSink, streamSink, stringifyJobRecord } from '../../src/embedded/snapshot-writer';
+import { loadSnapshot, parseSnapshot, SnapshotError } from '../../src/embedded/snapshot/format';
+import { createSnapshotInstance } from '../../src/embedded/snapshot/instance';
+import { SNAPSHOT_LIST_REQUEST, takeSnapshot } from '../../src/embedded/snapshot/take';
+import { openAtomicFileSink, streamSink, stringifyJobRecord } from '../../src/embedded/snapshot/writer';
 
 const fixtureText = readFileSync(join(__dirname, '../fixtures/flux-0.88-snapshot.json'), 'utf8');
 const fixtureJobs = (parseJson(fixtureText) as { jobs: JsonObject[] }).jobs;

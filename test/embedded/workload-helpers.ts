@@ -4,7 +4,7 @@
  */
 import type { EventlogEntry } from '../../src/flux/jobspec';
 import type { JsonObject } from '../../src/flux/json';
-import type { JobDocuments } from '../../src/embedded/service-types';
+import type { JobDocuments } from '../../src/embedded/store/job-documents';
 import { stringifyJson } from '../../src/flux/json';
 import type { Json } from '../../src/flux/json';
 import { createHash } from 'node:crypto';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { generateWorkload, LiveWorkload, WorkloadError } from '../../src/embedded/workload';
 import type { LiveWorkloadOptions } from '../../src/embedded/workload';
-import type { JobDocuments, JobSink } from '../../src/embedded/service-types';
+import type { JobDocuments, JobSink } from '../../src/embedded/store/job-documents';
 import type { EventlogEntry, ResourceSet } from '../../src/flux/jobspec';
 import { encodeJobId } from '../../src/flux/jobid';
 import type { Json } from '../../src/flux/json';

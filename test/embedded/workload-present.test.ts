@@ -5,7 +5,7 @@
  */
 import { generateWorkload, LiveWorkload } from '../../src/embedded/workload';
 import type { Workload } from '../../src/embedded/workload';
-import type { JobDocuments, JobSink } from '../../src/embedded/service-types';
+import type { JobDocuments, JobSink } from '../../src/embedded/store/job-documents';
 import { fluidTimestamp } from '../../src/flux/jobid';
 import type { EventlogEntry, ResourceSet } from '../../src/flux/jobspec';
 import type { Json, JsonObject } from '../../src/flux/json';

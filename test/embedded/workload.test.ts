@@ -6,7 +6,7 @@ import {
   WorkloadError,
 } from '../../src/embedded/workload';
 import type { Workload } from '../../src/embedded/workload';
-import type { JobDocuments } from '../../src/embedded/service-types';
+import type { JobDocuments } from '../../src/embedded/store/job-documents';
 import { encodeJobId, fluidGenerator, fluidTimestamp, parseJobId } from '../../src/flux/jobid';
 import type { JsonObject } from '../../src/flux/json';
 import { parseHostlist } from '../../src/flux/hostlist';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { DEFAULT_FLUX_URI, openHandle, parseFluxUri, resolveFluxUri } from '../../src/flux/connect';
 import { FluxError } from '../../src/flux/errors';
-import { serveBroker } from '../../src/embedded/broker';
+import { serveBroker } from '../../src/embedded/wire/broker';
 import { createFakeService } from '../support/fake-service';
 import { tmpSocketPath } from '../support/scripted-broker';
 

@@ -8,7 +8,7 @@ import { openLocalHandle, retryCountFromEnv } from '../../src/flux/local-connect
 import { encodeMessage, encodeStringPayload, type FluxMessage, MessageType } from '../../src/flux/message';
 import { frameRecord } from '../../src/flux/stream-framing';
 import type { StreamHandle } from '../../src/flux/stream-handle';
-import { serveBroker, type RunningBroker } from '../../src/embedded/broker';
+import { serveBroker, type RunningBroker } from '../../src/embedded/wire/broker';
 import { createFakeService, type FakeService } from '../support/fake-service';
 import { responseTo, type ScriptedBroker, startScriptedBroker, tmpSocketPath } from '../support/scripted-broker';
 

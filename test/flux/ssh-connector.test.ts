@@ -4,7 +4,7 @@ import { FluxError } from '../../src/flux/errors';
 import type { Json } from '../../src/flux/json';
 import { openHandle } from '../../src/flux/connect';
 import { buildSshCommand, parseSshTarget, type SshTarget } from '../../src/flux/ssh-connector';
-import { serveBroker } from '../../src/embedded/broker';
+import { serveBroker } from '../../src/embedded/wire/broker';
 import { createFakeService } from '../support/fake-service';
 import { tmpSocketPath } from '../support/scripted-broker';
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serveBroker, type RunningBroker } from '../../src/embedded/broker';
+import { serveBroker, type RunningBroker } from '../../src/embedded/wire/broker';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { workloadApp } from '../graphql/test-app';
 

@@ -3,7 +3,7 @@
  * submitting jobs and moving them on as the instance's clock advances. Most tests inject a
  * clock and step by hand (no timer); the last ones check the timer and that close() stops it.
  */
-import type { JobDocuments, JobSink } from '../../src/embedded/service-types';
+import type { JobDocuments, JobSink } from '../../src/embedded/store/job-documents';
 import { LiveWorkload } from '../../src/embedded/workload';
 import type { EventlogEntry, ResourceSet } from '../../src/flux/jobspec';
 import type { Json, JsonObject } from '../../src/flux/json';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHandle } from '../../src/flux/connect';
 import { parseJson, type JsonObject } from '../../src/flux/json';
-import { SnapshotError } from '../../src/embedded/snapshot';
+import { SnapshotError } from '../../src/embedded/snapshot/format';
 import { openSnapshotBackend, snapshotDescription } from '../../src/server/snapshot-backend';
 import { startBroker, startServer } from '../../src/server/start';
 import { streamList, keysAndValues, normalise } from '../embedded/snapshot-expect';

@@ -7,7 +7,7 @@ import { Errno } from '../../src/flux/constants';
 import { FluxError, FluxRpcError } from '../../src/flux/errors';
 import type { FluxHandle } from '../../src/flux/handle';
 import { parseJson, type Json, type JsonObject } from '../../src/flux/json';
-import { loadSnapshot, parseSnapshot } from '../../src/embedded/snapshot';
+import { loadSnapshot, parseSnapshot } from '../../src/embedded/snapshot/format';
 import { runSnapshotCommand, SnapshotCommandError } from '../../src/server/snapshot-command';
 import { ProgressBar, renderProgress } from '../../src/server/snapshot-progress';
 

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { EmbeddedInstance } from '../../src/embedded';
-import { serveBroker } from '../../src/embedded/broker';
-import { takeSnapshot } from '../../src/embedded/snapshot-take';
+import { serveBroker } from '../../src/embedded/wire/broker';
+import { takeSnapshot } from '../../src/embedded/snapshot/take';
 import { openHandle } from '../../src/flux/connect';
-import { openAtomicFileSink } from '../../src/embedded/snapshot-writer';
+import { openAtomicFileSink } from '../../src/embedded/snapshot/writer';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'src', 'server', 'cli.ts');

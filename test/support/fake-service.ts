@@ -5,8 +5,8 @@
 import { Errno } from '../../src/flux/constants';
 import type { Json, JsonObject } from '../../src/flux/json';
 import { decodeJsonPayload } from '../../src/flux/message';
-import type { BrokerService } from '../../src/embedded/broker';
-import type { Respond, ServiceRequest } from '../../src/embedded/service-types';
+import type { BrokerService } from '../../src/embedded/wire/broker';
+import type { Respond, ServiceRequest } from '../../src/embedded/service/service-types';
 
 export interface FakeService extends BrokerService {
   requests: ServiceRequest[];

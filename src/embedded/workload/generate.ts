@@ -4,7 +4,7 @@
  * one at a time in job ID order, so a caller that keeps none of them can walk
  * a million jobs in constant memory.
  */
-import type { JobDocuments } from '../service-types';
+import type { JobDocuments } from '../store/job-documents';
 import type { WorkloadDescription } from './engine';
 import { WorkloadEngine } from './engine';
 import type { PlannedJob } from './lifecycle';

@@ -5,7 +5,7 @@
  * was planned when it was submitted, so what the sink sees depends only on the
  * seed and the times stepped to, never on wall-clock timing or step sizes.
  */
-import type { JobSink } from '../service-types';
+import type { JobSink } from '../store/job-documents';
 import type { WorkloadDescription } from './engine';
 import { WorkloadEngine } from './engine';
 import { EventQueue } from './event-queue';

@@ -1,0 +1,234 @@
+/**
+ * A FluxHandle whose requests go straight to an in-process service instead of a broker socket.
+ * Payloads travel as JSON values (no encoding), responses as the service sends them; error
+ * responses become FluxRpcError, as from a real connection.
+ */
+import { Errno, Role } from '../../flux/constants';
+import { FluxError, FluxRpcError } from '../../flux/errors';
+import type { FluxHandle, RpcOptions } from '../../flux/handle';
+import type { Json, JsonObject } from '../../flux/json';
+import type { Respond, ServiceRequest, ServiceResponse } from '../service/service-types';
+
+/** Whatever answers the handle's requests (the embedded job-list service). */
+export interface EmbeddedService {
+  handle(request: ServiceRequest, respond: Respond): void;
+}
+
+export interface EmbeddedHandleOptions {
+  /** Credentials stamped on every request, as a broker would. Default: uid 0 with the OWNER role. */
+  userid?: number;
+  rolemask?: number;
+  /** Simulated time, in ms, before each request reaches the service. Default 0. */
+  latencyMs?: number;
+  uri?: string;
+}
+
+let nextClientNumber = 1;
+
+function serviceOf(topic: string): string {
+  const dot = topic.indexOf('.');
+  return dot < 0 ? topic : topic.slice(0, dot);
+}
+
+/** Delivers a request asynchronously, after the simulated latency. */
+function later(ms: number, run: () => void): () => void {
+  if (ms > 0) {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  }
+  let cancelled = false;
+  queueMicrotask(() => {
+    if (!cancelled) run();
+  });
+  return () => {
+    cancelled = true;
+  };
+}
+
+interface Pending {
+  fail(error: Error): void;
+}
+
+export class EmbeddedHandle implements FluxHandle {
+  readonly uri: string;
+  private readonly userid: number;
+  private readonly rolemask: number;
+  private readonly latencyMs: number;
+  private readonly clientId = `embedded-client-${nextClientNumber++}`;
+  private streamNumber = 0;
+  private closed = false;
+  private readonly pending = new Set<Pending>();
+  /** Senders and services used, for the disconnect requests sent on close. */
+  private readonly usedBy = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly service: EmbeddedService,
+    options: EmbeddedHandleOptions = {},
+  ) {
+    this.uri = options.uri ?? 'embedded:';
+    this.userid = options.userid ?? 0;
+    this.rolemask = options.rolemask ?? Role.OWNER;
+    const latency = options.latencyMs ?? 0;
+    if (!Number.isFinite(latency) || latency < 0) throw new RangeError(`latencyMs must be a number >= 0, got ${latency}`);
+    this.latencyMs = latency;
+  }
+
+  private request(topic: string, payload: JsonObject | undefined, streaming: boolean, sender: string): ServiceRequest {
+    let senders = this.usedBy.get(serviceOf(topic));
+    if (senders === undefined) this.usedBy.set(serviceOf(topic), (senders = new Set()));
+    senders.add(sender);
+    return {
+      topic,
+      payload: payload === undefined ? { kind: 'none' } : { kind: 'json', value: payload },
+      streaming,
+      userid: this.userid,
+      rolemask: this.rolemask,
+      sender,
+    };
+  }
+
+  private closedError(topic: string): FluxError {
+    return new FluxError('FLUX_DISCONNECTED', `${topic}: the embedded handle is closed`);
+  }
+
+  private timeoutError(topic: string, ms: number): FluxError {
+    return new FluxError('FLUX_TIMEOUT', `${topic}: no response within ${ms} ms`);
+  }
+
+  rpc(topic: string, payload?: JsonObject, options: RpcOptions = {}): Promise<Json | undefined> {
+    if (this.closed) return Promise.reject(this.closedError(topic));
+    return new Promise<Json | undefined>((resolve, reject) => {
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const entry: Pending = { fail: (err) => finish(() => reject(err)) };
+      const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        this.pending.delete(entry);
+        cancel();
+        settle();
+      };
+      this.pending.add(entry);
+      if (options.timeoutMs !== undefined) {
+        const ms = options.timeoutMs;
+        timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
+      }
+      const cancel = later(this.latencyMs, () => {
+        const request = this.request(topic, payload, false, this.clientId);
+        this.service.handle(request, (response: ServiceResponse) => {
+          const errnum = response.errnum ?? 0;
+          if (errnum === 0) finish(() => resolve(response.payload));
+          else finish(() => reject(new FluxRpcError(topic, errnum, response.errstr)));
+        });
+        // A disconnect gets no response: it is done once delivered.
+        if (topic.endsWith('.disconnect')) finish(() => resolve(undefined));
+      });
+    });
+  }
+
+  rpcStream(topic: string, payload?: JsonObject, options: RpcOptions = {}): AsyncIterable<Json | undefined> {
+    return { [Symbol.asyncIterator]: () => this.openStream(topic, payload, options) };
+  }
+
+  private openStream(topic: string, payload: JsonObject | undefined, options: RpcOptions): AsyncIterator<Json | undefined> {
+    const sender = `${this.clientId}/stream-${++this.streamNumber}`;
+    const queue: ServiceResponse[] = [];
+    let waiting: ((result: IteratorResult<Json | undefined>) => void) | undefined;
+    let failWaiting: ((err: Error) => void) | undefined;
+    let finished = false;
+    let failure: Error | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const release = (): void => {
+      if (finished) return;
+      finished = true;
+      if (timer !== undefined) clearTimeout(timer);
+      this.pending.delete(entry);
+      cancel();
+      // Tell the service this stream's caller is gone (drops streamed job-stats watchers).
+      if (!this.closed) this.service.handle(this.request(`${serviceOf(topic)}.disconnect`, undefined, false, sender), () => {});
+    };
+    const entry: Pending = {
+      fail: (err) => {
+        failure = err;
+        const reject = failWaiting;
+        waiting = failWaiting = undefined;
+        release();
+        reject?.(err);
+      },
+    };
+    const deliver = (): void => {
+      if (waiting === undefined || queue.length === 0) return;
+      const response = queue.shift() as ServiceResponse;
+      const resolve = waiting;
+      const reject = failWaiting as (err: Error) => void;
+      waiting = failWaiting = undefined;
+      const errnum = response.errnum ?? 0;
+      if (errnum === 0) {
+        resolve({ value: response.payload, done: false });
+      } else if (errnum === Errno.ENODATA) {
+        release();
+        resolve({ value: undefined, done: true });
+      } else {
+        release();
+        reject(new FluxRpcError(topic, errnum, response.errstr));
+      }
+    };
+
+    if (this.closed) {
+      failure = this.closedError(topic);
+      finished = true;
+    } else {
+      this.pending.add(entry);
+      if (options.timeoutMs !== undefined) {
+        const ms = options.timeoutMs;
+        timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
+      }
+    }
+    const cancel = finished
+      ? () => {}
+      : later(this.latencyMs, () => {
+          this.service.handle(this.request(topic, payload, true, sender), (response) => {
+            if (finished) return;
+            if (timer !== undefined) {
+              clearTimeout(timer);
+              timer = undefined;
+            }
+            queue.push(response);
+            deliver();
+          });
+        });
+
+    return {
+      next: () => {
+        if (queue.length === 0 && failure !== undefined) return Promise.reject(failure);
+        if (queue.length === 0 && finished) return Promise.resolve({ value: undefined, done: true });
+        return new Promise<IteratorResult<Json | undefined>>((resolve, reject) => {
+          waiting = resolve;
+          failWaiting = reject;
+          deliver();
+        });
+      },
+      return: () => {
+        release();
+        queue.length = 0;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of [...this.pending]) entry.fail(new FluxError('FLUX_DISCONNECTED', 'the embedded handle was closed with requests in flight'));
+    for (const [service, senders] of this.usedBy) {
+      for (const sender of senders) {
+        this.service.handle(
+          { topic: `${service}.disconnect`, payload: { kind: 'none' }, streaming: false, userid: this.userid, rolemask: this.rolemask, sender },
+          () => {},
+        );
+      }
+    }
+  }
+}
