@@ -11,7 +11,7 @@ import { parseJson, type JsonObject } from '../../src/flux/json';
 import { SnapshotError } from '../../src/embedded/snapshot/format';
 import { openSnapshotBackend, snapshotDescription } from '../../src/server/snapshot-backend';
 import { startBroker, startServer } from '../../src/server/start';
-import { streamList, keysAndValues, normalise } from '../embedded/snapshot-expect';
+import { streamList, keysAndValues, normalise } from '../embedded/snapshot/snapshot-expect';
 
 const FIXTURE = join(__dirname, '../fixtures/flux-0.88-snapshot.json');
 const fixture = parseJson(readFileSync(FIXTURE, 'utf8')) as { taken: number; jobs: JsonObject[] };

@@ -17,7 +17,7 @@ import { takeSnapshot } from '../../src/embedded/snapshot/take';
 import { openAtomicFileSink } from '../../src/embedded/snapshot/writer';
 import { describeWorkload, forEachJob } from '../../src/embedded/workload/generate';
 import { createApp } from '../../src/server/app';
-import { keysAndValues, streamList } from '../embedded/snapshot-expect';
+import { keysAndValues, streamList } from '../embedded/snapshot/snapshot-expect';
 
 const NOW = 1795700000;
 const WORKLOAD = { jobs: 1500, seed: 7, now: NOW };
