@@ -36,6 +36,11 @@ export interface AppOptions {
   userDatabase?: UserDatabase;
   /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
   onJobBatch?: JobBatchListener;
+  /**
+   * Origins whose pages may call the API from a browser (exact `scheme://host[:port]`). Default none:
+   * CORS is off, so a page the user happens to open cannot read the jobs through their browser.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export type FluxGraphQLApp = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -47,6 +52,10 @@ function checkPageLimits(limits: PageLimits): PageLimits {
     throw new RangeError(`defaultPageSize must be an integer from 0 to maxPageSize ${maxPageSize} (got ${defaultPageSize})`);
   }
   return limits;
+}
+
+function corsOptions(origins: readonly string[]): false | { origin: string[]; credentials: boolean; methods: string[] } {
+  return origins.length === 0 ? false : { origin: [...origins], credentials: true, methods: ['GET', 'POST'] };
 }
 
 export function createApp(options: AppOptions): FluxGraphQLApp {
@@ -65,6 +74,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     graphiql: options.graphiql === false ? false : GRAPHIQL_OPTIONS,
     renderGraphiQL: renderOfflineGraphiQL,
     logging: options.logging ?? 'info',
+    cors: corsOptions(options.corsOrigins ?? []),
     context: () =>
       createGraphQLContext({ handle, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase }),
     maskedErrors: {

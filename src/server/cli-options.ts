@@ -57,3 +57,18 @@ export function parseSocketPath(text: string): string {
   if (text.trim() === '') throw new InvalidArgumentError('The socket path must not be empty.');
   return text;
 }
+
+/** An origin as browsers send it: scheme, host and optional port, nothing after. */
+export function parseCorsOrigin(text: string, previous: string[] = []): string[] {
+  const trimmed = text.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== trimmed) {
+    throw new InvalidArgumentError('A CORS origin must be scheme://host[:port] with nothing after it, e.g. https://dashboard.example.org.');
+  }
+  return [...previous, trimmed];
+}

@@ -15,6 +15,7 @@ import {
   parseHost,
   parseJobCount,
   parseLatency,
+  parseCorsOrigin,
   parsePageSize,
   parsePort,
   parseSeed,
@@ -35,6 +36,8 @@ export interface ServeSettings {
   embedded: EmbeddedSettings;
   maxPageSize: number;
   defaultPageSize: number;
+  /** Browser origins allowed to call the API (CORS); empty: same origin only. */
+  corsOrigins?: string[];
 }
 
 export interface BrokerSettings {
@@ -127,8 +130,9 @@ export function createProgram(actions: CommandActions): Command {
   )
     .option('--max-page-size <n>', 'largest first/last a client may ask for', parsePageSize, DEFAULT_PAGE_LIMITS.maxPageSize)
     .option('--default-page-size <n>', 'page size when a client gives neither first nor last', parsePageSize, DEFAULT_PAGE_LIMITS.defaultPageSize)
+    .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[] }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -163,6 +167,7 @@ export function createProgram(actions: CommandActions): Command {
         embedded: embeddedSettings(flags),
         maxPageSize: flags.maxPageSize,
         defaultPageSize: flags.defaultPageSize,
+        ...(flags.corsOrigin.length === 0 ? {} : { corsOrigins: flags.corsOrigin }),
       });
     });
 

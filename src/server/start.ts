@@ -71,6 +71,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     ...(backend.jobInfo === undefined ? {} : { jobInfo: backend.jobInfo }),
     ...(backend.userDatabase === undefined ? {} : { userDatabase: backend.userDatabase }),
     pageLimits: { maxPageSize: settings.maxPageSize, defaultPageSize: settings.defaultPageSize },
+    corsOrigins: settings.corsOrigins ?? [],
   });
   const server = createServer(app);
   let address: AddressInfo;
