@@ -6,6 +6,8 @@
  *   flux-graphql snapshot [--flux-uri URI] [--output FILE]
  * Bad values are refused with a sentence saying what is expected, and exit code 2.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { EmbeddedSettings } from './backend';
 import type { SnapshotSettings } from './snapshot-backend';
@@ -16,6 +18,7 @@ import {
   parseJobCount,
   parseLatency,
   parseCorsOrigin,
+  parseShutdownGrace,
   parsePageSize,
   parsePort,
   parseSeed,
@@ -38,6 +41,8 @@ export interface ServeSettings {
   defaultPageSize: number;
   /** Browser origins allowed to call the API (CORS); empty: same origin only. */
   corsOrigins?: string[];
+  /** After SIGTERM, how long requests in flight may take to finish (default 10 s). */
+  shutdownGraceSeconds?: number;
 }
 
 export interface BrokerSettings {
@@ -105,9 +110,16 @@ function snapshotSettings(flags: EmbeddedFlags & { snapshot?: string }, command:
   return { path: flags.snapshot, live: command.getOptionValueSource('live') === 'cli' ? flags.live : false };
 }
 
+/** The version of package.json, which sits two levels up from both src/server and dist/server. */
+function packageVersion(): string {
+  const text = readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 export function createProgram(actions: CommandActions): Command {
   const program = new Command('flux-graphql')
     .description('A GraphQL server for the jobs of a Flux instance (or of an embedded one, made up for trying it out).')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -130,9 +142,10 @@ export function createProgram(actions: CommandActions): Command {
   )
     .option('--max-page-size <n>', 'largest first/last a client may ask for', parsePageSize, DEFAULT_PAGE_LIMITS.maxPageSize)
     .option('--default-page-size <n>', 'page size when a client gives neither first nor last', parsePageSize, DEFAULT_PAGE_LIMITS.defaultPageSize)
+    .option('--shutdown-grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', parseShutdownGrace, 10)
     .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[] }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -168,6 +181,7 @@ export function createProgram(actions: CommandActions): Command {
         maxPageSize: flags.maxPageSize,
         defaultPageSize: flags.defaultPageSize,
         ...(flags.corsOrigin.length === 0 ? {} : { corsOrigins: flags.corsOrigin }),
+        shutdownGraceSeconds: flags.shutdownGrace,
       });
     });
 

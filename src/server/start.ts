@@ -35,10 +35,24 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+/** How long requests in flight may go on after SIGTERM before their connections are cut. */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+
+/**
+ * Stops accepting, lets requests in flight finish within the grace period, then cuts what is
+ * left. Idle keep-alive connections are closed as they become idle, so that a client between
+ * requests does not hold the shutdown for the whole grace period.
+ */
+function closeServer(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }
 
@@ -83,7 +97,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
   }
   const url = `http://${urlHost(settings.host)}:${address.port}${GRAPHQL_PATH}`;
   const close = async (): Promise<void> => {
-    await closeServer(server);
+    await closeServer(server, (settings.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000);
     await backend.close();
   };
   if (options.handleSignals !== false) onSignals(close, log);

@@ -2,6 +2,8 @@
  * flux-graphql serve / broker on the command line: the settings each option becomes, the
  * defaults, and the refusals (a sentence and exit code 2).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, type BrokerSettings, type CommandActions, type ServeSettings } from '../../src/server/cli';
 
 function recordingActions(): CommandActions & { serves: ServeSettings[]; brokers: BrokerSettings[] } {
@@ -44,16 +46,19 @@ describe('flux-graphql serve', () => {
     const actions = recordingActions();
     expect(await runCli(['serve'], actions)).toBe(0);
     expect(actions.serves).toEqual([
-      { port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50 },
+      { port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50, shutdownGraceSeconds: 10 },
     ]);
   });
 
   it('takes every option', async () => {
     const actions = recordingActions();
-    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25'];
+    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25', '--shutdown-grace', '2.5', '--cors-origin', 'https://dash.example.org'];
     expect(await runCli(argv, actions)).toBe(0);
     expect(actions.serves).toEqual([
-      { port: 4100, host: '0.0.0.0', embedded: { jobs: 5000, seed: 7, live: false, latencyMs: 2.5 }, maxPageSize: 200, defaultPageSize: 25 },
+      {
+        port: 4100, host: '0.0.0.0', embedded: { jobs: 5000, seed: 7, live: false, latencyMs: 2.5 }, maxPageSize: 200, defaultPageSize: 25,
+        shutdownGraceSeconds: 2.5, corsOrigins: ['https://dash.example.org'],
+      },
     ]);
   });
 
@@ -110,5 +115,13 @@ describe('flux-graphql broker', () => {
     const actions = recordingActions();
     expect(await runCli(['broker', '--listen', '/tmp/fg.sock', '--jobs', '20', '--no-live'], actions)).toBe(0);
     expect(actions.brokers).toEqual([{ listen: '/tmp/fg.sock', embedded: { ...DEFAULT_EMBEDDED, jobs: 20, live: false } }]);
+  });
+});
+
+describe('flux-graphql --version', () => {
+  it('prints the version of package.json and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'], recordingActions())).toBe(0);
+    expect(stdout.mock.calls.map(([text]) => String(text)).join('')).toBe(`${version}\n`);
   });
 });
