@@ -1,6 +1,6 @@
 /**
  * The GraphQL HTTP application: a graphql-yoga instance serving the schema at /graphql
- * (GraphiQL for browsers), /healthz, with query limits and error masking. It never listens:
+ * (GraphiQL for browsers), /healthz and /readyz, with query limits and error masking. It never listens:
  * call app.fetch(...) in tests, or hand it to http.createServer (see serve.ts).
  */
 import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';

@@ -34,8 +34,8 @@ async function gql(app: FluxGraphQLApp, query: string): Promise<GraphQLAnswer> {
   return (await response.json()) as GraphQLAnswer;
 }
 
-async function health(app: FluxGraphQLApp): Promise<{ status: number; body: { ok: boolean; backend: string; error?: string } }> {
-  const response = await app.fetch('http://yoga/healthz');
+async function readiness(app: FluxGraphQLApp): Promise<{ status: number; body: { ok: boolean; backend: string; error?: string } }> {
+  const response = await app.fetch('http://yoga/readyz');
   return { status: response.status, body: (await response.json()) as { ok: boolean; backend: string; error?: string } };
 }
 
@@ -135,7 +135,7 @@ describe('a GraphQL server over local:// when its broker is killed and restarted
     expect(expected.errors).toBeUndefined();
     expect(expected.data?.['jobs']).toMatchObject({ totalCount: 40 });
     expect(await gql(app, QUERY)).toEqual(expected);
-    expect(await health(app)).toEqual({ status: 200, body: { ok: true, backend: `local://${socket}` } });
+    expect(await readiness(app)).toEqual({ status: 200, body: { ok: true, backend: `local://${socket}` } });
   });
 
   it('fails a query in flight when the broker is killed, with FLUX_UNAVAILABLE', async () => {
@@ -154,7 +154,7 @@ describe('a GraphQL server over local:// when its broker is killed and restarted
     expect(messages[0]).toMatch(new RegExp(`^Flux instance at local://${socket} is unavailable: (the connection was closed|connection error: )`));
   });
 
-  it('goes on answering while the broker is down: FLUX_UNAVAILABLE, and /healthz not ok', async () => {
+  it('goes on answering while the broker is down: FLUX_UNAVAILABLE, and /readyz not ok', async () => {
     // The killed broker could not remove its socket; nobody accepts connections there.
     expect(existsSync(socket)).toBe(true);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -162,7 +162,7 @@ describe('a GraphQL server over local:// when its broker is killed and restarted
         expect(message).toMatch(new RegExp(`^Flux instance at local://${socket} is unavailable: `));
       }
     }
-    const down = await health(app);
+    const down = await readiness(app);
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ ok: false, backend: `local://${socket}` });
     expect(down.body.error).toMatch(/is unavailable: /);
@@ -180,6 +180,6 @@ describe('a GraphQL server over local:// when its broker is killed and restarted
     }
     expect(answer).toEqual(expected);
     expect(await gql(app, QUERY)).toEqual(expected);
-    expect(await health(app)).toEqual({ status: 200, body: { ok: true, backend: `local://${socket}` } });
+    expect(await readiness(app)).toEqual({ status: 200, body: { ok: true, backend: `local://${socket}` } });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * serve --flux-uri: the same answers through Flux's local connector protocol (an embedded
  * instance behind the wire broker on a throwaway socket) as in-process; FLUX_UNAVAILABLE and a
- * failing /healthz once the instance is gone, while the server keeps answering.
+ * failing /readyz once the instance is gone, while the server keeps answering.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,7 +57,7 @@ describe('serving a Flux instance by URI', () => {
     const response = await post(server.url, '{ jobs(first: 3) { nodes { id } } }');
     expect(response.errors[0].extensions.code).toBe('FLUX_UNAVAILABLE');
     expect(response.errors[0].message).toMatch(/unavailable/);
-    const health = await fetch(server.url.replace('/graphql', '/healthz'));
+    const health = await fetch(server.url.replace('/graphql', '/readyz'));
     expect(health.status).toBe(503);
     const invalid = await post(server.url, '{ job(id: "nonsense") { id } }');
     expect(invalid.errors[0].extensions.code).toBe('INVALID_JOBID');

@@ -13,11 +13,11 @@ function unreachable(uri: string): FluxHandle {
   };
 }
 
-describe('/healthz', () => {
+describe.each(['/healthz', '/readyz'])('%s', (path) => {
   it('is ok with the backend named when job-list answers', async () => {
     const instance = new EmbeddedInstance({ uri: 'embedded:test' });
     const app = createApp({ handle: instance.handle(), logging: false });
-    const response = await app.fetch('http://yoga/healthz');
+    const response = await app.fetch(`http://yoga${path}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, backend: 'embedded:test' });
     instance.close();
@@ -27,15 +27,23 @@ describe('/healthz', () => {
     const instance = new EmbeddedInstance({ uri: 'embedded:test' });
     let description = 'embedded:jobs=10,seed=1,live';
     const app = createApp({ handle: instance.handle(), logging: false, backend: () => description });
-    expect(await (await app.fetch('http://yoga/healthz')).json()).toEqual({ ok: true, backend: 'embedded:jobs=10,seed=1,live' });
+    expect(await (await app.fetch(`http://yoga${path}`)).json()).toEqual({ ok: true, backend: 'embedded:jobs=10,seed=1,live' });
     description = 'embedded:jobs=10,seed=1,live-failed';
-    expect(await (await app.fetch('http://yoga/healthz')).json()).toEqual({ ok: true, backend: 'embedded:jobs=10,seed=1,live-failed' });
+    expect(await (await app.fetch(`http://yoga${path}`)).json()).toEqual({ ok: true, backend: 'embedded:jobs=10,seed=1,live-failed' });
     instance.close();
   });
 
+  it('refuses methods other than GET and HEAD', async () => {
+    const app = createApp({ handle: unreachable('local:///x'), logging: false });
+    const response = await app.fetch(`http://yoga${path}`, { method: 'POST' });
+    expect(response.status).toBe(405);
+  });
+});
+
+describe('/readyz', () => {
   it('is 503 with the reason when the instance cannot be reached', async () => {
     const app = createApp({ handle: unreachable('local:///tmp/gone/local'), logging: false });
-    const response = await app.fetch('http://yoga/healthz');
+    const response = await app.fetch('http://yoga/readyz');
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       ok: false,
@@ -44,9 +52,13 @@ describe('/healthz', () => {
     });
   });
 
-  it('refuses methods other than GET and HEAD', async () => {
-    const app = createApp({ handle: unreachable('local:///x'), logging: false });
-    const response = await app.fetch('http://yoga/healthz', { method: 'POST' });
-    expect(response.status).toBe(405);
+});
+
+describe('/healthz', () => {
+  it('is ok while the instance cannot be reached: the process itself is alive', async () => {
+    const app = createApp({ handle: unreachable('local:///tmp/gone/local'), logging: false });
+    const response = await app.fetch('http://yoga/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, backend: 'local:///tmp/gone/local' });
   });
 });
