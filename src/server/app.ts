@@ -12,6 +12,7 @@ import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
 import { useDeferredErrors } from './deferred-errors';
+import { DEFAULT_MAX_BODY_BYTES } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
 import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
@@ -41,7 +42,10 @@ export interface AppOptions {
    * CORS is off, so a page the user happens to open cannot read the jobs through their browser.
    */
   corsOrigins?: readonly string[];
+  /** Largest request body accepted (default 1 MiB); larger ones get HTTP 413, REQUEST_ENTITY_TOO_LARGE. */
+  maxBodyBytes?: number;
 }
+
 
 export type FluxGraphQLApp = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -75,6 +79,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     renderGraphiQL: renderOfflineGraphiQL,
     logging: options.logging ?? 'info',
     cors: corsOptions(options.corsOrigins ?? []),
+    maxRequestBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     context: () =>
       createGraphQLContext({ handle, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase }),
     maskedErrors: {

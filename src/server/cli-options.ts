@@ -30,6 +30,10 @@ export function parsePageSize(text: string): number {
   return integerIn(text, 'The page size', 1, 100_000);
 }
 
+export function parseBodyBytes(text: string): number {
+  return integerIn(text, 'The body size limit', 1024, 1024 * 1024 * 1024);
+}
+
 export function parseLatency(text: string): number {
   const trimmed = text.trim();
   const value = Number(trimmed);

@@ -17,6 +17,7 @@ import {
   parseHost,
   parseJobCount,
   parseLatency,
+  parseBodyBytes,
   parseCorsOrigin,
   parseShutdownGrace,
   parsePageSize,
@@ -25,6 +26,7 @@ import {
   parseSocketPath,
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
+import { DEFAULT_MAX_BODY_BYTES } from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
 
 export const USAGE_ERROR_EXIT_CODE = 2;
@@ -43,6 +45,8 @@ export interface ServeSettings {
   corsOrigins?: string[];
   /** After SIGTERM, how long requests in flight may take to finish (default 10 s). */
   shutdownGraceSeconds?: number;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
 }
 
 export interface BrokerSettings {
@@ -143,9 +147,10 @@ export function createProgram(actions: CommandActions): Command {
     .option('--max-page-size <n>', 'largest first/last a client may ask for', parsePageSize, DEFAULT_PAGE_LIMITS.maxPageSize)
     .option('--default-page-size <n>', 'page size when a client gives neither first nor last', parsePageSize, DEFAULT_PAGE_LIMITS.defaultPageSize)
     .option('--shutdown-grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', parseShutdownGrace, 10)
+    .option('--max-body-bytes <n>', 'largest request body accepted (HTTP 413 beyond)', parseBodyBytes, DEFAULT_MAX_BODY_BYTES)
     .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -182,6 +187,7 @@ export function createProgram(actions: CommandActions): Command {
         defaultPageSize: flags.defaultPageSize,
         ...(flags.corsOrigin.length === 0 ? {} : { corsOrigins: flags.corsOrigin }),
         shutdownGraceSeconds: flags.shutdownGrace,
+        maxBodyBytes: flags.maxBodyBytes,
       });
     });
 

@@ -86,6 +86,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     ...(backend.userDatabase === undefined ? {} : { userDatabase: backend.userDatabase }),
     pageLimits: { maxPageSize: settings.maxPageSize, defaultPageSize: settings.defaultPageSize },
     corsOrigins: settings.corsOrigins ?? [],
+    ...(settings.maxBodyBytes === undefined ? {} : { maxBodyBytes: settings.maxBodyBytes }),
   });
   const server = createServer(app);
   let address: AddressInfo;

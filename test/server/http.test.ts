@@ -69,3 +69,31 @@ describe('flux-graphql serve over HTTP', () => {
     expect(await good.json()).toEqual({ data: { jobStats: { total: 60 } } });
   });
 });
+
+describe('the request body limit', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(
+      { port: 0, host: '127.0.0.1', embedded: { jobs: 5, seed: 2, live: false, latencyMs: 0 }, maxPageSize: 100, defaultPageSize: 10, maxBodyBytes: 4096 },
+      { log: () => undefined, handleSignals: false },
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('refuses a larger body with 413 and REQUEST_ENTITY_TOO_LARGE, then serves the next request', async () => {
+    const padding = ' '.repeat(5000);
+    const refused = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ jobs { totalCount } }${padding}` }),
+    });
+    expect(refused.status).toBe(413);
+    const body = (await refused.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    expect(body.errors[0]?.message).toBe('Request body too large');
+    const good = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ jobs { totalCount } }' }) });
+    expect(((await good.json()) as { data: { jobs: { totalCount: number } } }).data.jobs.totalCount).toBe(5);
+  });
+});
