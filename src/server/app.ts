@@ -12,9 +12,10 @@ import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
 import { useDeferredErrors } from './deferred-errors';
-import { DEFAULT_MAX_BODY_BYTES } from './http-limits';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
+import { useNodeLimit } from './node-limit';
 import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -44,6 +45,8 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** Largest request body accepted (default 1 MiB); larger ones get HTTP 413, REQUEST_ENTITY_TOO_LARGE. */
   maxBodyBytes?: number;
+  /** Most job nodes one request may ask for, variables and aliases included (default 10,000). */
+  maxNodes?: number;
 }
 
 
@@ -89,6 +92,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     plugins: [
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useQueryLimits(queryLimits),
+      useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),
       useDeferredErrors(),
       useClientErrors(),
     ],

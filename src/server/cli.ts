@@ -19,6 +19,7 @@ import {
   parseLatency,
   parseBodyBytes,
   parseCorsOrigin,
+  parseMaxNodes,
   parseShutdownGrace,
   parsePageSize,
   parsePort,
@@ -26,7 +27,7 @@ import {
   parseSocketPath,
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
-import { DEFAULT_MAX_BODY_BYTES } from './http-limits';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES } from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
 
 export const USAGE_ERROR_EXIT_CODE = 2;
@@ -47,6 +48,8 @@ export interface ServeSettings {
   shutdownGraceSeconds?: number;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Most job nodes one request may ask for (default 10,000). */
+  maxNodes?: number;
 }
 
 export interface BrokerSettings {
@@ -147,10 +150,11 @@ export function createProgram(actions: CommandActions): Command {
     .option('--max-page-size <n>', 'largest first/last a client may ask for', parsePageSize, DEFAULT_PAGE_LIMITS.maxPageSize)
     .option('--default-page-size <n>', 'page size when a client gives neither first nor last', parsePageSize, DEFAULT_PAGE_LIMITS.defaultPageSize)
     .option('--shutdown-grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', parseShutdownGrace, 10)
+    .option('--max-nodes <n>', 'most job nodes one request may ask for, over all its connections and aliases', parseMaxNodes, DEFAULT_MAX_NODES)
     .option('--max-body-bytes <n>', 'largest request body accepted (HTTP 413 beyond)', parseBodyBytes, DEFAULT_MAX_BODY_BYTES)
     .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -188,6 +192,7 @@ export function createProgram(actions: CommandActions): Command {
         ...(flags.corsOrigin.length === 0 ? {} : { corsOrigins: flags.corsOrigin }),
         shutdownGraceSeconds: flags.shutdownGrace,
         maxBodyBytes: flags.maxBodyBytes,
+        maxNodes: flags.maxNodes,
       });
     });
 

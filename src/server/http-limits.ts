@@ -1,2 +1,5 @@
 /** A GraphQL request is a query text and its variables: 1 MiB is far more than any real one needs. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Job nodes one request may ask for, over every connection and alias (GitHub allows 500,000 nodes; a job is heavier). */
+export const DEFAULT_MAX_NODES = 10_000;

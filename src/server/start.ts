@@ -87,6 +87,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     pageLimits: { maxPageSize: settings.maxPageSize, defaultPageSize: settings.defaultPageSize },
     corsOrigins: settings.corsOrigins ?? [],
     ...(settings.maxBodyBytes === undefined ? {} : { maxBodyBytes: settings.maxBodyBytes }),
+    ...(settings.maxNodes === undefined ? {} : { maxNodes: settings.maxNodes }),
   });
   const server = createServer(app);
   let address: AddressInfo;
