@@ -15,7 +15,12 @@ import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
+import type { Logger } from 'pino';
+import { ServerMetrics, useMetrics } from './metrics';
 import { useNodeLimit } from './node-limit';
+import { useRequestLog, useRequestObservation } from './request-log';
+import { observationOf } from './request-observation';
+import { observeRpcs } from './rpc-instrumentation';
 import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -47,6 +52,10 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Most job nodes one request may ask for, variables and aliases included (default 10,000). */
   maxNodes?: number;
+  /** Where /metrics counts go (default: a registry of this app's own, without process metrics). */
+  metrics?: ServerMetrics;
+  /** One JSON line per GraphQL request (default: none). */
+  requestLogger?: Logger;
 }
 
 
@@ -72,6 +81,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     maxPageSize,
     defaultPageSize: options.pageLimits?.defaultPageSize ?? Math.min(DEFAULT_PAGE_LIMITS.defaultPageSize, maxPageSize),
   });
+  const metrics = options.metrics ?? new ServerMetrics();
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
 
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -83,13 +93,22 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     logging: options.logging ?? 'info',
     cors: corsOptions(options.corsOrigins ?? []),
     maxRequestBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    context: () =>
-      createGraphQLContext({ handle, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase }),
+    context: ({ request }) => {
+      const observation = observationOf(request);
+      const observed = observeRpcs(handle, (topic, seconds, outcome) => {
+        observation.rpcCount++;
+        metrics.observeRpc(topic, seconds, outcome);
+      });
+      return createGraphQLContext({ handle: observed, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase });
+    },
     maskedErrors: {
       // Failures a client can act on keep their message and get a code; the rest stay masked.
       maskError: (error, message, isDev) => toExpectedGraphQLError(error) ?? yogaMaskError(error, message, isDev),
     },
     plugins: [
+      useMetrics(metrics, GRAPHQL_PATH),
+      useRequestObservation(),
+      ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger, GRAPHQL_PATH)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useQueryLimits(queryLimits),
       useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),

@@ -50,6 +50,8 @@ export interface ServeSettings {
   maxBodyBytes?: number;
   /** Most job nodes one request may ask for (default 10,000). */
   maxNodes?: number;
+  /** One JSON line per GraphQL request on standard output (the command line's default; off when absent). */
+  requestLog?: boolean;
 }
 
 export interface BrokerSettings {
@@ -152,9 +154,10 @@ export function createProgram(actions: CommandActions): Command {
     .option('--shutdown-grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', parseShutdownGrace, 10)
     .option('--max-nodes <n>', 'most job nodes one request may ask for, over all its connections and aliases', parseMaxNodes, DEFAULT_MAX_NODES)
     .option('--max-body-bytes <n>', 'largest request body accepted (HTTP 413 beyond)', parseBodyBytes, DEFAULT_MAX_BODY_BYTES)
+    .option('--no-request-log', 'do not write a JSON line per GraphQL request to standard output')
     .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; requestLog: boolean }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -193,6 +196,7 @@ export function createProgram(actions: CommandActions): Command {
         shutdownGraceSeconds: flags.shutdownGrace,
         maxBodyBytes: flags.maxBodyBytes,
         maxNodes: flags.maxNodes,
+        requestLog: flags.requestLog,
       });
     });
 

@@ -4,7 +4,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { createApp, GRAPHQL_PATH } from './app';
+import { ServerMetrics } from './metrics';
 import { openBackend, openEmbeddedInstance, type Backend } from './backend';
 import type { BrokerSettings, ServeSettings } from './cli';
 import { serveBroker } from '../embedded/wire/broker';
@@ -88,6 +90,8 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     corsOrigins: settings.corsOrigins ?? [],
     ...(settings.maxBodyBytes === undefined ? {} : { maxBodyBytes: settings.maxBodyBytes }),
     ...(settings.maxNodes === undefined ? {} : { maxNodes: settings.maxNodes }),
+    metrics: new ServerMetrics({ processMetrics: true }),
+    ...(settings.requestLog === true ? { requestLogger: pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }) } : {}),
   });
   const server = createServer(app);
   let address: AddressInfo;

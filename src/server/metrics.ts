@@ -1,0 +1,73 @@
+/**
+ * Prometheus metrics at GET /metrics (prom-client, one registry per app so that apps in one
+ * process do not mix their counts): HTTP requests by status and their latency, requests in
+ * flight, GraphQL errors by code, and Flux RPCs by topic and outcome with their latency.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Plugin } from 'graphql-yoga';
+import type { RpcOutcome } from './rpc-instrumentation';
+import { observationOf, secondsSince } from './request-observation';
+
+export const METRICS_PATH = '/metrics';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'flux_graphql_http_requests_total', help: 'HTTP requests to the GraphQL endpoint, by status', labelNames: ['status'], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: 'flux_graphql_http_request_duration_seconds',
+    help: 'Time from request to response on the GraphQL endpoint',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly active = new Gauge({ name: 'flux_graphql_active_requests', help: 'GraphQL requests being served', registers: [this.registry] });
+  private readonly errors = new Counter({ name: 'flux_graphql_errors_total', help: 'GraphQL errors in answers, by extensions.code', labelNames: ['code'], registers: [this.registry] });
+  private readonly rpcs = new Counter({ name: 'flux_graphql_rpcs_total', help: 'Flux RPCs sent, by topic and outcome (ok, an errno name, or a connector error code)', labelNames: ['topic', 'outcome'], registers: [this.registry] });
+  private readonly rpcLatency = new Histogram({
+    name: 'flux_graphql_rpc_duration_seconds',
+    help: 'Time from request to last response of Flux RPCs, by topic',
+    labelNames: ['topic'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  /** With `processMetrics`, also the process's own (CPU, memory, event loop), as prom-client collects them. */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeRpc(topic: string, seconds: number, outcome: RpcOutcome): void {
+    this.rpcs.inc({ topic, outcome });
+    this.rpcLatency.observe({ topic }, seconds);
+  }
+
+  requestStarted(): void {
+    this.active.inc();
+  }
+
+  requestEnded(status: number, seconds: number, errorCodes: Iterable<string>): void {
+    this.active.dec();
+    this.requests.inc({ status: String(status) });
+    this.latency.observe(seconds);
+    for (const code of errorCodes) this.errors.inc({ code });
+  }
+}
+
+export function useMetrics(metrics: ServerMetrics, graphqlPath: string): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname === METRICS_PATH) {
+        endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+        return;
+      }
+      if (url.pathname === graphqlPath) {
+        observationOf(request);
+        metrics.requestStarted();
+      }
+    },
+    onResponse({ request, response }) {
+      if (new URL(request.url).pathname !== graphqlPath) return;
+      const observation = observationOf(request);
+      metrics.requestEnded(response.status, secondsSince(observation), observation.errorCodes);
+    },
+  };
+}

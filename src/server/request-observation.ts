@@ -1,0 +1,32 @@
+/**
+ * What the server learns about one HTTP request while serving it: its id, when it started, the
+ * operation, the RPCs it caused and the error codes of its answer. Plugins and the context
+ * factory meet on the Request object, which yoga hands to each of them.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface RequestObservation {
+  readonly id: string;
+  readonly startedAt: bigint;
+  operationName?: string;
+  rpcCount: number;
+  errorCodes: Set<string>;
+}
+
+const observations = new WeakMap<Request, RequestObservation>();
+
+/** The request's observation, begun on first sight; a client's X-Request-Id is kept when it is sane. */
+export function observationOf(request: Request): RequestObservation {
+  let observation = observations.get(request);
+  if (observation === undefined) {
+    const given = request.headers.get('x-request-id');
+    const id = given !== null && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+    observation = { id, startedAt: process.hrtime.bigint(), rpcCount: 0, errorCodes: new Set() };
+    observations.set(request, observation);
+  }
+  return observation;
+}
+
+export function secondsSince(observation: RequestObservation): number {
+  return Number(process.hrtime.bigint() - observation.startedAt) / 1e9;
+}
