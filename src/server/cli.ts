@@ -27,6 +27,7 @@ import {
   parseSocketPath,
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
+import { applyConfigFile, ConfigFileError } from './config-file';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES } from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
 
@@ -84,7 +85,8 @@ function addEmbeddedOptions(command: Command): Command {
     .option('--seed <n>', 'embedded instance: seed of the generated workload (same seed, same jobs)', parseSeed, 1)
     .option('--live', 'embedded instance: keep submitting and running jobs after start-up (default)', true)
     .option('--no-live', 'embedded instance: a fixed set of jobs that never changes')
-    .option('--latency <ms>', 'embedded instance: delay added to every RPC, in milliseconds', parseLatency, 0);
+    .option('--latency <ms>', 'embedded instance: delay added to every RPC, in milliseconds', parseLatency, 0)
+    .option('--config <file>', 'read options from this TOML file (long option names as keys); the command line and environment win');
 }
 
 function embeddedSettings(flags: EmbeddedFlags): EmbeddedSettings {
@@ -130,7 +132,17 @@ export function createProgram(actions: CommandActions): Command {
     .description('A GraphQL server for the jobs of a Flux instance (or of an embedded one, made up for trying it out).')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      const file = command.getOptionValue('config') as string | undefined;
+      if (file === undefined) return;
+      try {
+        applyConfigFile(command, file);
+      } catch (error) {
+        if (!(error instanceof ConfigFileError)) throw error;
+        command.error(`error: ${error.message}`, { exitCode: USAGE_ERROR_EXIT_CODE, code: 'flux-graphql.config' });
+      }
+    });
 
   addEmbeddedOptions(
     program
