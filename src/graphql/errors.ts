@@ -5,7 +5,7 @@
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { FluxError, FluxRpcError, FluxUnavailableError } from '../flux/errors';
-import { JobIdError } from '../flux/jobid';
+import { encodeJobId, JobIdError } from '../flux/jobid';
 import { classifyFailure, JobListError, JobListFailure } from '../joblist';
 
 export const ErrorCode = {
@@ -112,4 +112,20 @@ export function codedExecutionError(error: unknown): CodedFailure | undefined {
     extensions: coded.error.extensions,
   });
   return { error: located, causedByClient: coded.causedByClient };
+}
+
+/** jobs(ids:)'s report of an ID Flux does not know (the other jobs are still returned). */
+export function jobNotFoundError(id: bigint, path: readonly (string | number)[]): GraphQLError {
+  const jobid = encodeJobId(id);
+  return graphqlError(ErrorCode.JOB_NOT_FOUND, `JobID ${jobid} unknown`, { jobid }, path);
+}
+
+/**
+ * The error of one key of a job-by-ID batch. An error response is Flux's answer about this
+ * job and is coded here; any other failure (timeout, lost connection, malformed reply) is
+ * passed on as it is, for the error masking to code or mask like any resolver error.
+ */
+export function jobLookupError(id: bigint, error: Error): Error {
+  if (error instanceof FluxRpcError) return graphqlError(ErrorCode.FLUX_ERROR, `job ${encodeJobId(id)}: rpc: ${error.text}`);
+  return error;
 }
