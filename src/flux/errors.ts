@@ -40,3 +40,15 @@ export class FluxRpcError extends FluxError {
     return this.errorString !== undefined && this.errorString !== '' ? this.errorString : strerror(this.errno);
   }
 }
+
+/**
+ * The connection to the instance is down (lost, or refused until the next reconnect attempt).
+ * A class of its own so that callers can tell that the message already names the instance and
+ * says it is unavailable, without reading the message.
+ */
+export class FluxUnavailableError extends FluxError {
+  override readonly name: string = 'FluxUnavailableError';
+  constructor(uri: string, detail: string, options?: { cause?: unknown }) {
+    super('FLUX_DISCONNECTED', `Flux instance at ${uri} is unavailable: ${detail}`, options);
+  }
+}

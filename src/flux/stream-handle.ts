@@ -5,7 +5,7 @@
  * in flight at once, and later RPCs reconnect with a capped backoff.
  */
 import { Errno, FLUX_NODEID_ANY, FLUX_NODEID_UPSTREAM, FLUX_USERID_UNKNOWN, Role } from './constants';
-import { FluxError, FluxRpcError } from './errors';
+import { FluxError, FluxRpcError, FluxUnavailableError } from './errors';
 import type { FluxHandle, RpcOptions } from './handle';
 import type { Json, JsonObject } from './json';
 import type { ByteTransport, TransportFactory } from './byte-transport';
@@ -309,10 +309,7 @@ export class StreamHandle implements FluxHandle {
     if (this.connecting) return this.connecting;
     const waitMs = this.nextAttemptAt - Date.now();
     if (waitMs > 0) {
-      throw new FluxError(
-        'FLUX_DISCONNECTED',
-        `Flux instance at ${this.uri} is unavailable: ${this.lastFailure} (next reconnect attempt in ${Math.ceil(waitMs)} ms)`,
-      );
+      throw new FluxUnavailableError(this.uri, `${this.lastFailure} (next reconnect attempt in ${Math.ceil(waitMs)} ms)`);
     }
     this.connecting = this.reconnect().finally(() => {
       this.connecting = null;
@@ -328,7 +325,7 @@ export class StreamHandle implements FluxHandle {
       this.reconnectDelay = this.reconnectDelay === 0 ? this.reconnectDelayMs : Math.min(this.reconnectDelay * 2, this.maxReconnectDelayMs);
       this.nextAttemptAt = Date.now() + this.reconnectDelay;
       this.lastFailure = err instanceof Error ? err.message : String(err);
-      throw new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${this.lastFailure}`, { cause: err });
+      throw new FluxUnavailableError(this.uri, this.lastFailure, { cause: err });
     }
     if (this.closed) {
       await transport.dispose();
@@ -354,7 +351,7 @@ export class StreamHandle implements FluxHandle {
       let detail = readError ? `connection error: ${readError.message}` : 'the connection was closed';
       const extra = transport.lossDetail?.();
       if (extra !== undefined) detail += ` (${extra})`;
-      void this.takeDown(link, new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${detail}`), detail);
+      void this.takeDown(link, new FluxUnavailableError(this.uri, detail), detail);
     };
     transport.input.on('data', (chunk: Buffer) => this.receive(link, chunk));
     transport.input.on('error', (err: Error) => {
@@ -399,7 +396,7 @@ export class StreamHandle implements FluxHandle {
       else entry.stream.finish(error);
     };
     if (link.down) {
-      fail(new FluxError('FLUX_DISCONNECTED', `Flux instance at ${this.uri} is unavailable: ${this.lastFailure}`));
+      fail(new FluxUnavailableError(this.uri, this.lastFailure));
       return;
     }
     const output = link.transport.output;

@@ -4,10 +4,9 @@
  */
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
-import { Errno } from '../flux/constants';
-import { FluxError, FluxRpcError } from '../flux/errors';
-import { JobIdError } from '../flux/jobid';
-import { JobListError } from '../joblist/errors';
+import { FluxError, FluxRpcError, FluxUnavailableError } from '../flux/errors';
+import { encodeJobId, JobIdError } from '../flux/jobid';
+import { classifyFailure, JobListError, JobListFailure } from '../joblist';
 
 export const ErrorCode = {
   /** An argument outside what the schema documents (page size, negative numbers, unknown user). */
@@ -41,61 +40,92 @@ export function graphqlError(
   return createGraphQLError(message, { extensions: { ...extensions, code }, ...(path === undefined ? {} : { path }) });
 }
 
-const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['FLUX_CONNECT', 'FLUX_DISCONNECTED', 'FLUX_TIMEOUT']);
+/** A lower layer's failure as the client sees it, and whether the client caused it. */
+interface CodedFailure {
+  error: GraphQLError;
+  /** A bad job ID, user, constraint...: answered without being logged as trouble with Flux. */
+  causedByClient: boolean;
+}
 
-/**
- * The client-facing error for a failure of a lower layer, or undefined when the failure is
- * not one a client can act on (then it stays masked).
- */
-export function expectedErrorFor(error: unknown): GraphQLError | undefined {
-  if (error instanceof JobIdError) return graphqlError(error.code, error.message, { input: error.input });
+function unavailableError(error: FluxError): GraphQLError {
+  // The socket handle's own errors already name the instance and say it is unavailable.
+  const message = error instanceof FluxUnavailableError ? error.message : `Flux instance unavailable: ${error.message}`;
+  return graphqlError(ErrorCode.FLUX_UNAVAILABLE, message);
+}
+
+function fluxFailureError(error: FluxError): CodedFailure | undefined {
+  switch (classifyFailure(error)) {
+    case JobListFailure.INVALID_CONSTRAINT:
+      if (error instanceof FluxRpcError) return { error: graphqlError(ErrorCode.INVALID_CONSTRAINT, error.text), causedByClient: true };
+      return undefined;
+    case JobListFailure.TOO_MANY_COMPARISONS:
+      if (error instanceof FluxRpcError) return { error: graphqlError(ErrorCode.TOO_MANY_COMPARISONS, error.text), causedByClient: true };
+      return undefined;
+    case JobListFailure.NOT_FOUND:
+    case JobListFailure.ERROR_RESPONSE:
+      if (error instanceof FluxRpcError) {
+        return { error: graphqlError(ErrorCode.FLUX_ERROR, error.message, { errno: error.errnoName }), causedByClient: false };
+      }
+      return undefined;
+    case JobListFailure.UNAVAILABLE:
+    case JobListFailure.TIMEOUT:
+      return { error: unavailableError(error), causedByClient: false };
+    case undefined:
+      return undefined;
+  }
+}
+
+/** The one map from a lower layer's failure to its coded GraphQL error (undefined: stays masked). */
+function codedFailureOf(error: unknown): CodedFailure | undefined {
+  if (error instanceof JobIdError) return { error: graphqlError(error.code, error.message, { input: error.input }), causedByClient: true };
   if (error instanceof JobListError) {
     const code = error.code === 'INVALID_JOBID' ? ErrorCode.INVALID_JOBID : ErrorCode.BAD_USER_INPUT;
-    return graphqlError(code, error.message);
+    return { error: graphqlError(code, error.message), causedByClient: true };
   }
-  if (error instanceof FluxRpcError) {
-    if (error.errno === Errno.EPROTO && error.text.includes('constraint')) {
-      return graphqlError(ErrorCode.INVALID_CONSTRAINT, error.text);
-    }
-    if (error.text.startsWith('Excessive comparisons')) {
-      return graphqlError(ErrorCode.TOO_MANY_COMPARISONS, error.text);
-    }
-    return graphqlError(ErrorCode.FLUX_ERROR, error.message, { errno: error.errnoName });
-  }
-  if (error instanceof FluxError && UNAVAILABLE_CODES.has(error.code)) {
-    // The connectors often say so already ("Flux instance at ... is unavailable: ...").
-    const message = /unavailable/i.test(error.message) ? error.message : `Flux instance unavailable: ${error.message}`;
-    return graphqlError(ErrorCode.FLUX_UNAVAILABLE, message);
-  }
+  if (error instanceof FluxError) return fluxFailureError(error);
   return undefined;
 }
 
 /**
- * Whether a failure was caused by what the client sent (a bad job ID, user, constraint...),
- * as opposed to trouble with Flux that the operator should hear about.
+ * For resolvers: the client-facing error for a failure of a lower layer, or undefined when
+ * the failure is not one a client can act on (then it stays masked).
  */
-export function isClientMistake(error: unknown): boolean {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof JobIdError || original instanceof JobListError) return true;
-  const code = expectedErrorFor(original)?.extensions['code'];
-  return code === ErrorCode.INVALID_CONSTRAINT || code === ErrorCode.TOO_MANY_COMPARISONS;
+export function expectedErrorFor(error: unknown): GraphQLError | undefined {
+  return codedFailureOf(error)?.error;
 }
 
 /**
- * For the server's error masking: a resolver error whose cause is an expected failure of a
- * lower layer becomes that failure's coded error, kept at the same path and location.
+ * For the server's plugins and error masking: an execution error whose cause is an expected
+ * failure of a lower layer becomes that failure's coded error, kept at the same path and
+ * location, together with whether the client caused it.
  */
-export function toExpectedGraphQLError(error: unknown): GraphQLError | undefined {
+export function codedExecutionError(error: unknown): CodedFailure | undefined {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original === undefined || original === null) return undefined;
-  const mapped = expectedErrorFor(original);
-  if (mapped === undefined) return undefined;
-  if (!(error instanceof GraphQLError)) return mapped;
-  return createGraphQLError(mapped.message, {
+  const coded = codedFailureOf(original);
+  if (coded === undefined || !(error instanceof GraphQLError)) return coded;
+  const located = createGraphQLError(coded.error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: mapped.extensions,
+    extensions: coded.error.extensions,
   });
+  return { error: located, causedByClient: coded.causedByClient };
+}
+
+/** jobs(ids:)'s report of an ID Flux does not know (the other jobs are still returned). */
+export function jobNotFoundError(id: bigint, path: readonly (string | number)[]): GraphQLError {
+  const jobid = encodeJobId(id);
+  return graphqlError(ErrorCode.JOB_NOT_FOUND, `JobID ${jobid} unknown`, { jobid }, path);
+}
+
+/**
+ * The error of one key of a job-by-ID batch. An error response is Flux's answer about this
+ * job and is coded here; any other failure (timeout, lost connection, malformed reply) is
+ * passed on as it is, for the error masking to code or mask like any resolver error.
+ */
+export function jobLookupError(id: bigint, error: Error): Error {
+  if (error instanceof FluxRpcError) return graphqlError(ErrorCode.FLUX_ERROR, `job ${encodeJobId(id)}: rpc: ${error.text}`);
+  return error;
 }

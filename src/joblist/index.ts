@@ -13,6 +13,8 @@ export {
   type JobListInactiveRequest,
 } from './job-list-rpc';
 export { JobListIdRPC, JobListIdsFuture, jobListId, getJob, toJobIdInput, type JobIdInput } from './job-list-id';
+export { type JobLookupOutcome } from './job-lookup-outcome';
+export { JobListFailure, classifyFailure } from './job-list-failure';
 export { JobList, type JobListOptions } from './job-list';
 export { ATTRIBUTE_REPLY_BYTES, JOB_REPLY_BASE_BYTES, estimateJobBytes, estimateReplyBytes } from './reply-size';
 export { jobFieldsToAttrs, JOB_LIST_ATTRS } from './fields-to-attrs';

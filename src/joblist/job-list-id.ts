@@ -1,9 +1,10 @@
-import { Errno } from '../flux/constants';
 import { FluxError, FluxRpcError } from '../flux/errors';
 import type { FluxHandle } from '../flux/handle';
 import type { Json } from '../flux/json';
 import { JobIdError, MAX_JOBID, parseJobId } from '../flux/jobid';
 import { JobListError } from './errors';
+import { classifyFailure, JobListFailure } from './job-list-failure';
+import type { JobLookupOutcome } from './job-lookup-outcome';
 import { JobInfo, type JobInfoOptions } from './job-info';
 import { describe, isJsonObject, toJobRecord, type JobRecord } from './job-record';
 
@@ -79,7 +80,7 @@ export function jobListId(handle: FluxHandle, jobid: string | bigint, attrs: str
 }
 
 function isUnknownJob(err: unknown): boolean {
-  return err instanceof FluxRpcError && err.errno === Errno.ENOENT;
+  return classifyFailure(err) === JobListFailure.NOT_FOUND;
 }
 
 /**
@@ -100,20 +101,40 @@ export async function getJob(
   }
 }
 
+/** A settled list-id RPC as an outcome: ENOENT is "not found", every other failure stays an Error. */
+function outcomeOf(jobid: JobIdInput, settled: PromiseSettledResult<JobRecord>): JobLookupOutcome {
+  if (settled.status === 'fulfilled') return { kind: 'found', jobid, record: settled.value };
+  const error: unknown = settled.reason;
+  if (error instanceof FluxRpcError && isUnknownJob(error)) return { kind: 'notFound', jobid, error };
+  return { kind: 'failed', jobid, error: error instanceof Error ? error : new Error(String(error)) };
+}
+
 /**
- * Several list-id requests, all in flight at once (Flux's JobListIdsFuture). getJobs() waits
- * for every one, then returns the jobs found in request order and records one message per
- * failure in `errors`: "JobID <input> unknown" for ENOENT, "rpc: <error text>" for any other
- * error response. Failures that are not error responses (a lost connection, a timeout, a
- * malformed reply) reject getJobs() instead, since they say nothing about the job.
+ * Several list-id requests, all in flight at once (Flux's JobListIdsFuture). getOutcomes()
+ * gives one outcome per ID, in request order, so that one failed ID fails nothing else.
+ *
+ * getJobs() is Flux's own interface on top of it: the jobs found in request order, and one
+ * message per failed ID in `errors` ("JobID <input> unknown" for ENOENT, "rpc: <error text>"
+ * for any other error response), with failures that are not error responses (a lost
+ * connection, a timeout, a malformed reply) rejecting getJobs(), as in Flux. The messages are
+ * for people; code that needs to know what happened reads the outcomes.
  */
 export class JobListIdsFuture {
   private readonly rpcs: JobListIdRPC[];
+  private settled: Promise<JobLookupOutcome[]> | undefined;
   private collected: Promise<JobRecord[]> | undefined;
   private readonly messages: string[] = [];
 
   constructor(handle: FluxHandle, ids: JobIdInput[], attrs: string[] = ['all']) {
     this.rpcs = ids.map((jobid) => new JobListIdRPC(handle, jobid, attrs));
+  }
+
+  /** One outcome per ID, in request order; never rejects. */
+  getOutcomes(): Promise<JobLookupOutcome[]> {
+    this.settled ??= Promise.allSettled(this.rpcs.map((rpc) => rpc.getJob())).then((results) =>
+      results.map((result, index) => outcomeOf((this.rpcs[index] as JobListIdRPC).jobid, result)),
+    );
+    return this.settled;
   }
 
   /** Messages for the IDs that failed, in request order (filled once getJobs() resolves). */
@@ -132,22 +153,13 @@ export class JobListIdsFuture {
   }
 
   private async collect(): Promise<JobRecord[]> {
-    const outcomes = await Promise.allSettled(this.rpcs.map((rpc) => rpc.getJob()));
     const jobs: JobRecord[] = [];
-    outcomes.forEach((outcome, index) => {
-      if (outcome.status === 'fulfilled') {
-        jobs.push(outcome.value);
-        return;
-      }
-      const err: unknown = outcome.reason;
-      if (isUnknownJob(err)) {
-        this.messages.push(`JobID ${this.rpcs[index]?.jobid.input ?? ''} unknown`);
-      } else if (err instanceof FluxRpcError) {
-        this.messages.push(`rpc: ${err.text}`);
-      } else {
-        throw err;
-      }
-    });
+    for (const outcome of await this.getOutcomes()) {
+      if (outcome.kind === 'found') jobs.push(outcome.record);
+      else if (outcome.kind === 'notFound') this.messages.push(`JobID ${outcome.jobid.input} unknown`);
+      else if (outcome.error instanceof FluxRpcError) this.messages.push(`rpc: ${outcome.error.text}`);
+      else throw outcome.error;
+    }
     return jobs;
   }
 }

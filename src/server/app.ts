@@ -7,7 +7,7 @@ import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServe
 import type { FluxHandle } from '../flux/handle';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, type GraphQLContext, type PageLimits } from '../graphql/context';
-import { toExpectedGraphQLError } from '../graphql/errors';
+import { codedExecutionError } from '../graphql/errors';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
@@ -103,7 +103,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     },
     maskedErrors: {
       // Failures a client can act on keep their message and get a code; the rest stay masked.
-      maskError: (error, message, isDev) => toExpectedGraphQLError(error) ?? yogaMaskError(error, message, isDev),
+      maskError: (error, message, isDev) => codedExecutionError(error)?.error ?? yogaMaskError(error, message, isDev),
     },
     plugins: [
       useMetrics(metrics, GRAPHQL_PATH),

@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { isClientMistake, toExpectedGraphQLError } from '../graphql/errors';
+import { codedExecutionError } from '../graphql/errors';
 
 /**
  * Gives errors caused by the client's input (a bad job ID, user or constraint) their coded
@@ -15,11 +15,10 @@ export function useClientErrors(): Plugin {
           if (Symbol.asyncIterator in result || result.errors === undefined) return;
           let changed = false;
           const errors = result.errors.map((error): GraphQLError => {
-            if (!isClientMistake(error)) return error;
-            const coded = toExpectedGraphQLError(error);
-            if (coded === undefined) return error;
+            const coded = codedExecutionError(error);
+            if (coded === undefined || !coded.causedByClient) return error;
             changed = true;
-            return coded;
+            return coded.error;
           });
           if (changed) setResult({ ...result, errors });
         },

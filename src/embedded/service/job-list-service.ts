@@ -5,6 +5,7 @@
  */
 import { Errno, FLUX_USERID_UNKNOWN, JobState, Role } from '../../flux/constants';
 import type { Json, JsonObject } from '../../flux/json';
+import { JobListErrno } from '../../flux/job-list-errnos';
 import { ComparisonBudget, compileConstraint, ConstraintError, type CompiledConstraint } from '../constraint/compile';
 import { EmbeddedInputError } from '../store/input-error';
 import { AttributePlan, JOB_ATTRIBUTES } from './attribute-projection';
@@ -144,7 +145,7 @@ export class JobListService {
   // ---- job-list.list -------------------------------------------------------------------------
 
   private list(request: ServiceRequest, respond: Respond): void {
-    const invalid = (message: string): void => error(respond, Errno.EPROTO, `invalid payload: ${message}`);
+    const invalid = (message: string): void => error(respond, JobListErrno.INVALID_PAYLOAD, `invalid payload: ${message}`);
     const decoded = decodeRequestPayload(request.payload);
     if (!decoded.ok) return invalid(decoded.message);
     const payload = decoded.payload;
@@ -201,7 +202,7 @@ export class JobListService {
   // ---- job-list.list-id ----------------------------------------------------------------------
 
   private listId(request: ServiceRequest, respond: Respond): void {
-    const invalid = (message: string): void => error(respond, Errno.EPROTO, `invalid payload: ${message}`);
+    const invalid = (message: string): void => error(respond, JobListErrno.INVALID_PAYLOAD, `invalid payload: ${message}`);
     const decoded = decodeRequestPayload(request.payload);
     if (!decoded.ok) return invalid(decoded.message);
     const fields = unpackFields(decoded.payload, [
@@ -217,12 +218,12 @@ export class JobListService {
 
     const id = BigInt.asUintN(64, fields.values.get('id') as bigint);
     const slot = this.store.lookup(id);
-    if (slot < 0) return error(respond, Errno.ENOENT);
+    if (slot < 0) return error(respond, JobListErrno.UNKNOWN_JOB);
     // Decided at once, Flux sends an empty error string here; after a wait, none.
-    if (!this.canSee(request, slot)) return error(respond, Errno.ENOENT, '');
+    if (!this.canSee(request, slot)) return error(respond, JobListErrno.UNKNOWN_JOB, '');
 
     const answer = (at: number, afterWait: boolean): void => {
-      if (!this.canSee(request, at)) return error(respond, Errno.ENOENT, afterWait ? undefined : '');
+      if (!this.canSee(request, at)) return error(respond, JobListErrno.UNKNOWN_JOB, afterWait ? undefined : '');
       const plan = AttributePlan.fromRequest(this.store, attrs);
       if (plan.error !== undefined) return error(respond, plan.error.errnum, plan.error.message);
       respond({ payload: { job: plan.build(at) } });

@@ -10,6 +10,7 @@
  */
 import { Errno, StateMask, JobState } from '../../flux/constants';
 import type { Json, JsonObject } from '../../flux/json';
+import { JobListErrno } from '../../flux/job-list-errnos';
 import { ExcessiveComparisonsError, timestampUpperBound, type ComparisonBudget, type CompiledConstraint } from '../constraint/compile';
 import type { AttributePlan } from './attribute-projection';
 import type { JobStore } from '../store/job-store';
@@ -75,7 +76,7 @@ export function listJobs(store: JobStore, query: ListQuery): ListOutcome {
       inactive.scan(startWithin(inactive, tInactive, query.constraintJson, 't_inactive'), visitInactive);
     }
   } catch (err) {
-    if (err instanceof ExcessiveComparisonsError) return { ok: false, errnum: Errno.EINVAL, message: err.message };
+    if (err instanceof ExcessiveComparisonsError) return { ok: false, errnum: JobListErrno.EXCESSIVE_COMPARISONS, message: err.message };
     if (!(err instanceof StopScan)) throw err;
     if (failure !== undefined) return { ok: false, ...failure };
   }

@@ -6,9 +6,8 @@
  */
 import DataLoader from 'dataloader';
 import type { FluxHandle } from '../../flux/handle';
-import { encodeJobId } from '../../flux/jobid';
 import { JobListIdsFuture, type JobRecord } from '../../joblist';
-import { ErrorCode, graphqlError } from '../errors';
+import { jobLookupError } from '../errors';
 import { inServiceOrder } from '../job-attrs';
 
 export interface JobBatch {
@@ -39,7 +38,7 @@ export class JobLoader {
 
   /**
    * The job's record with at least `attrs`, or null when Flux does not know the ID.
-   * Rejects only when Flux fails in another way (for this ID or for the whole batch).
+   * Rejects only when the lookup of this ID fails in another way.
    */
   load(id: bigint, attrs: readonly string[]): Promise<JobRecord | null> {
     const entry = this.cache.get(id);
@@ -72,17 +71,18 @@ export class JobLoader {
       ids.map((id) => ({ input: id.toString(), id })),
       attrs,
     );
-    const found = new Map<bigint, JobRecord>();
-    for (const record of await future.getJobs()) found.set(record.id, record);
-    // The future records one message per ID it did not return, in request order.
-    const messages = future.errors;
-    let failed = 0;
-    return ids.map((id) => {
-      const record = found.get(id);
-      if (record !== undefined) return record;
-      const message = messages[failed++] ?? '';
-      if (message.startsWith('JobID ')) return null;
-      return graphqlError(ErrorCode.FLUX_ERROR, `job ${encodeJobId(id)}: ${message}`);
+    // One outcome per ID in key order, so each key gets its own record, null or Error and
+    // one failed list-id fails no other key (DataLoader's contract).
+    const outcomes = await future.getOutcomes();
+    return outcomes.map((outcome): JobRecord | null | Error => {
+      switch (outcome.kind) {
+        case 'found':
+          return outcome.record;
+        case 'notFound':
+          return null;
+        case 'failed':
+          return jobLookupError(outcome.jobid.id, outcome.error);
+      }
     });
   }
 }

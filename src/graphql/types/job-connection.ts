@@ -3,11 +3,10 @@
  * own job order (see pagination/job-pager.ts for how pages are fetched).
  */
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import { encodeJobId } from '../../flux/jobid';
 import type { JobInfoOptions } from '../../joblist';
 import { builder } from '../builder';
 import type { GraphQLContext, PageLimits } from '../context';
-import { ErrorCode, graphqlError } from '../errors';
+import { ErrorCode, graphqlError, jobNotFoundError } from '../errors';
 import { attrsForJobSelection } from '../job-attrs';
 import { canonicalQueryText, countJobs, jobQueryFromArgs, jobSourceFor, type JobFilterArgs } from '../job-query';
 import { JobView } from '../job-view';
@@ -146,10 +145,7 @@ async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: Gra
       found.push({ index, view: new JobView(record, context.jobInfo) });
       return;
     }
-    const jobid = encodeJobId(id);
-    context.deferredErrors.push(
-      graphqlError(ErrorCode.JOB_NOT_FOUND, `JobID ${jobid} unknown`, { jobid }, responsePathAsArray(info.path)),
-    );
+    context.deferredErrors.push(jobNotFoundError(id, responsePathAsArray(info.path)));
   });
 
   const afterIndex = after?.kind === 'ids' ? after.index : -1;
