@@ -25,6 +25,8 @@ export const ErrorCode = {
   JOB_NOT_FOUND: 'JOB_NOT_FOUND',
   /** The Flux instance cannot be reached (connection refused, lost or timed out). */
   FLUX_UNAVAILABLE: 'FLUX_UNAVAILABLE',
+  /** The request ran past the server's deadline for one request (--request-timeout). */
+  FLUX_TIMEOUT: 'FLUX_TIMEOUT',
   /** Any other error response from Flux, with Flux's own text. */
   FLUX_ERROR: 'FLUX_ERROR',
 } as const;
@@ -67,6 +69,8 @@ function fluxFailureError(error: FluxError): CodedFailure | undefined {
         return { error: graphqlError(ErrorCode.FLUX_ERROR, error.message, { errno: error.errnoName }), causedByClient: false };
       }
       return undefined;
+    case JobListFailure.DEADLINE:
+      return { error: graphqlError(ErrorCode.FLUX_TIMEOUT, error.message), causedByClient: false };
     case JobListFailure.UNAVAILABLE:
     case JobListFailure.TIMEOUT:
       return { error: unavailableError(error), causedByClient: false };

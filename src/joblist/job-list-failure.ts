@@ -2,6 +2,7 @@
  * What went wrong with a request to the job-list service, decided once, here, from the error's
  * class, code, topic and errno (never from its message, which is for people).
  */
+import { RequestDeadlineError } from '../flux/deadline-handle';
 import { FluxError, FluxRpcError } from '../flux/errors';
 import { JobListErrno } from '../flux/job-list-errnos';
 import { LIST_ID_TOPIC } from './job-list-id';
@@ -18,6 +19,8 @@ export const JobListFailure = {
   UNAVAILABLE: 'UNAVAILABLE',
   /** No response within the per-RPC timeout. */
   TIMEOUT: 'TIMEOUT',
+  /** The request's own deadline (the server's --request-timeout) passed. */
+  DEADLINE: 'DEADLINE',
   /** Any other error response from the service. */
   ERROR_RESPONSE: 'ERROR_RESPONSE',
 } as const;
@@ -41,6 +44,7 @@ function classifyErrorResponse(error: FluxRpcError): JobListFailure {
 /** The kind of a failure of a job-list request, or undefined when it is not a Flux failure. */
 export function classifyFailure(error: unknown): JobListFailure | undefined {
   if (error instanceof FluxRpcError) return classifyErrorResponse(error);
+  if (error instanceof RequestDeadlineError) return JobListFailure.DEADLINE;
   if (!(error instanceof FluxError)) return undefined;
   switch (error.code) {
     case 'FLUX_CONNECT':

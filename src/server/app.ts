@@ -4,6 +4,7 @@
  * call app.fetch(...) in tests, or hand it to http.createServer (see serve.ts).
  */
 import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import { withDeadline } from '../flux/deadline-handle';
 import type { FluxHandle } from '../flux/handle';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, type GraphQLContext, type PageLimits } from '../graphql/context';
@@ -12,7 +13,7 @@ import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
 import { useDeferredErrors } from './deferred-errors';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES } from './http-limits';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
 import type { Logger } from 'pino';
@@ -52,6 +53,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Most job nodes one request may ask for, variables and aliases included (default 10,000). */
   maxNodes?: number;
+  /** Deadline for all the Flux RPCs of one request, in milliseconds (default 60 s); FLUX_TIMEOUT beyond. */
+  requestTimeoutMs?: number;
   /** Where /metrics counts go (default: a registry of this app's own, without process metrics). */
   metrics?: ServerMetrics;
   /** One JSON line per GraphQL request (default: none). */
@@ -82,6 +85,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     defaultPageSize: options.pageLimits?.defaultPageSize ?? Math.min(DEFAULT_PAGE_LIMITS.defaultPageSize, maxPageSize),
   });
   const metrics = options.metrics ?? new ServerMetrics();
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
 
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -95,7 +99,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     maxRequestBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     context: ({ request }) => {
       const observation = observationOf(request);
-      const observed = observeRpcs(handle, (topic, seconds, outcome) => {
+      const observed = observeRpcs(withDeadline(handle, requestTimeoutMs), (topic, seconds, outcome) => {
         observation.rpcCount++;
         metrics.observeRpc(topic, seconds, outcome);
       });

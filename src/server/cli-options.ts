@@ -56,6 +56,15 @@ export function parseShutdownGrace(text: string): number {
   return value;
 }
 
+export function parseRequestTimeout(text: string): number {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (trimmed === '' || !Number.isFinite(value) || value <= 0 || value > 3600) {
+    throw new InvalidArgumentError('The request timeout must be a number of seconds above 0, at most 3600.');
+  }
+  return value;
+}
+
 export function parseHost(text: string): string {
   const trimmed = text.trim();
   if (trimmed === '' || /\s/.test(trimmed)) throw new InvalidArgumentError('The host must be an address or name without spaces.');

@@ -20,6 +20,7 @@ import {
   parseBodyBytes,
   parseCorsOrigin,
   parseMaxNodes,
+  parseRequestTimeout,
   parseShutdownGrace,
   parsePageSize,
   parsePort,
@@ -28,7 +29,7 @@ import {
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
 import { applyConfigFile, ConfigFileError } from './config-file';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES } from './http-limits';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
 
 export const USAGE_ERROR_EXIT_CODE = 2;
@@ -53,6 +54,8 @@ export interface ServeSettings {
   maxNodes?: number;
   /** One JSON line per GraphQL request on standard output (the command line's default; off when absent). */
   requestLog?: boolean;
+  /** Deadline for the Flux RPCs of one request, in seconds (default 60). */
+  requestTimeoutSeconds?: number;
 }
 
 export interface BrokerSettings {
@@ -166,10 +169,11 @@ export function createProgram(actions: CommandActions): Command {
     .option('--shutdown-grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', parseShutdownGrace, 10)
     .option('--max-nodes <n>', 'most job nodes one request may ask for, over all its connections and aliases', parseMaxNodes, DEFAULT_MAX_NODES)
     .option('--max-body-bytes <n>', 'largest request body accepted (HTTP 413 beyond)', parseBodyBytes, DEFAULT_MAX_BODY_BYTES)
+    .option('--request-timeout <seconds>', 'deadline for all the Flux RPCs of one request (FLUX_TIMEOUT beyond)', parseRequestTimeout, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
     .option('--no-request-log', 'do not write a JSON line per GraphQL request to standard output')
     .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; requestLog: boolean }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; requestLog: boolean; requestTimeout: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -209,6 +213,7 @@ export function createProgram(actions: CommandActions): Command {
         maxBodyBytes: flags.maxBodyBytes,
         maxNodes: flags.maxNodes,
         requestLog: flags.requestLog,
+        requestTimeoutSeconds: flags.requestTimeout,
       });
     });
 

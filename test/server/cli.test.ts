@@ -46,18 +46,18 @@ describe('flux-graphql serve', () => {
     const actions = recordingActions();
     expect(await runCli(['serve'], actions)).toBe(0);
     expect(actions.serves).toEqual([
-      { port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50, shutdownGraceSeconds: 10, maxBodyBytes: 1048576, maxNodes: 10000, requestLog: true },
+      { port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50, shutdownGraceSeconds: 10, maxBodyBytes: 1048576, maxNodes: 10000, requestLog: true, requestTimeoutSeconds: 60 },
     ]);
   });
 
   it('takes every option', async () => {
     const actions = recordingActions();
-    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25', '--shutdown-grace', '2.5', '--max-body-bytes', '65536', '--max-nodes', '500', '--no-request-log', '--cors-origin', 'https://dash.example.org'];
+    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25', '--shutdown-grace', '2.5', '--max-body-bytes', '65536', '--max-nodes', '500', '--request-timeout', '5', '--no-request-log', '--cors-origin', 'https://dash.example.org'];
     expect(await runCli(argv, actions)).toBe(0);
     expect(actions.serves).toEqual([
       {
         port: 4100, host: '0.0.0.0', embedded: { jobs: 5000, seed: 7, live: false, latencyMs: 2.5 }, maxPageSize: 200, defaultPageSize: 25,
-        shutdownGraceSeconds: 2.5, maxBodyBytes: 65536, maxNodes: 500, requestLog: false, corsOrigins: ['https://dash.example.org'],
+        shutdownGraceSeconds: 2.5, maxBodyBytes: 65536, maxNodes: 500, requestLog: false, requestTimeoutSeconds: 5, corsOrigins: ['https://dash.example.org'],
       },
     ]);
   });
