@@ -7,12 +7,7 @@ import { Errno, Role } from '../../flux/constants';
 import { FluxError, FluxRpcError } from '../../flux/errors';
 import type { FluxHandle, RpcOptions } from '../../flux/handle';
 import type { Json, JsonObject } from '../../flux/json';
-import type { Respond, ServiceRequest, ServiceResponse } from '../service/service-types';
-
-/** Whatever answers the handle's requests (the embedded job-list service). */
-export interface EmbeddedService {
-  handle(request: ServiceRequest, respond: Respond): void;
-}
+import { type ServiceHandler, type ServiceRequest, type ServiceResponse, serviceOf } from '../service/service-types';
 
 export interface EmbeddedHandleOptions {
   /** Credentials stamped on every request, as a broker would. Default: uid 0 with the OWNER role. */
@@ -24,11 +19,6 @@ export interface EmbeddedHandleOptions {
 }
 
 let nextClientNumber = 1;
-
-function serviceOf(topic: string): string {
-  const dot = topic.indexOf('.');
-  return dot < 0 ? topic : topic.slice(0, dot);
-}
 
 /** Delivers a request asynchronously, after the simulated latency. */
 function later(ms: number, run: () => void): () => void {
@@ -62,7 +52,7 @@ export class EmbeddedHandle implements FluxHandle {
   private readonly usedBy = new Map<string, Set<string>>();
 
   constructor(
-    private readonly service: EmbeddedService,
+    private readonly service: ServiceHandler,
     options: EmbeddedHandleOptions = {},
   ) {
     this.uri = options.uri ?? 'embedded:';
