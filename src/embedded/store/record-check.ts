@@ -8,7 +8,7 @@ import { ALL_RESULTS_MASK, JOB_RESULT_NAME_BY_BIT, JOB_STATE_NAME_BY_BIT, JobRes
 import { HostlistError, hostlistCount } from '../../flux/hostlist';
 import { IdsetError, parseIdsetRanges } from '../../flux/idset';
 import type { Json, JsonObject } from '../../flux/json';
-import { JOB_ATTRIBUTES, REAL_JOB_ATTRIBUTES, STATE_TIMESTAMP_ATTRIBUTE, type JobAttribute } from '../../flux/job-attributes';
+import { JOB_ATTRIBUTES, REAL_JOB_ATTRIBUTES, STATE_TIMESTAMP_ATTRIBUTE, type JobAttribute } from '../../flux/attribute-names';
 
 /** The 32 attributes of job-list.list-attrs, in that order (the order "all" produces). */
 export const JOB_LIST_ATTRIBUTES = JOB_ATTRIBUTES;

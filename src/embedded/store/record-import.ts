@@ -4,7 +4,7 @@
  * is first checked with the snapshot rules; the states the job passed through are then read
  * from which timestamps it has (flux-core job_util.c shows each only once its state was reached).
  */
-import { STATE_TIMESTAMP_ATTRIBUTE } from '../../flux/job-attributes';
+import { STATE_TIMESTAMP_ATTRIBUTE } from '../../flux/attribute-names';
 import { JOB_STATE_NAME_BY_BIT, JobResult, JobState } from '../../flux/constants';
 import type { Json } from '../../flux/json';
 import { EmbeddedInputError } from './input-error';
