@@ -7,6 +7,7 @@ import { Errno, Role } from '../../flux/constants';
 import { FluxError, FluxRpcError } from '../../flux/errors';
 import type { FluxHandle, RpcOptions } from '../../flux/handle';
 import type { Json, JsonObject } from '../../flux/json';
+import { ResponseStream, type ResponseValue } from '../../flux/response-stream';
 import { type ServiceHandler, type ServiceRequest, type ServiceResponse, serviceOf } from '../service/service-types';
 
 export interface EmbeddedHandleOptions {
@@ -117,95 +118,62 @@ export class EmbeddedHandle implements FluxHandle {
     });
   }
 
-  rpcStream(topic: string, payload?: JsonObject, options: RpcOptions = {}): AsyncIterable<Json | undefined> {
+  rpcStream(topic: string, payload?: JsonObject, options: RpcOptions = {}): AsyncIterable<ResponseValue> {
     return { [Symbol.asyncIterator]: () => this.openStream(topic, payload, options) };
   }
 
-  private openStream(topic: string, payload: JsonObject | undefined, options: RpcOptions): AsyncIterator<Json | undefined> {
+  private openStream(topic: string, payload: JsonObject | undefined, options: RpcOptions): AsyncIterator<ResponseValue> {
     const sender = `${this.clientId}/stream-${++this.streamNumber}`;
-    const queue: ServiceResponse[] = [];
-    let waiting: ((result: IteratorResult<Json | undefined>) => void) | undefined;
-    let failWaiting: ((err: Error) => void) | undefined;
-    let finished = false;
-    let failure: Error | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let released = false;
+    let cancel = (): void => {};
 
     const release = (): void => {
-      if (finished) return;
-      finished = true;
+      if (released) return;
+      released = true;
       if (timer !== undefined) clearTimeout(timer);
       this.pending.delete(entry);
       cancel();
       // Tell the service this stream's caller is gone (drops streamed job-stats watchers).
       if (!this.closed) this.service.handle(this.request(`${serviceOf(topic)}.disconnect`, undefined, false, sender), () => {});
     };
+    const stream = new ResponseStream(release);
     const entry: Pending = {
       fail: (err) => {
-        failure = err;
-        const reject = failWaiting;
-        waiting = failWaiting = undefined;
         release();
-        reject?.(err);
+        stream.finish(err);
       },
     };
-    const deliver = (): void => {
-      if (waiting === undefined || queue.length === 0) return;
-      const response = queue.shift() as ServiceResponse;
-      const resolve = waiting;
-      const reject = failWaiting as (err: Error) => void;
-      waiting = failWaiting = undefined;
-      const errnum = response.errnum ?? 0;
-      if (errnum === 0) {
-        resolve({ value: response.payload, done: false });
-      } else if (errnum === Errno.ENODATA) {
-        release();
-        resolve({ value: undefined, done: true });
-      } else {
-        release();
-        reject(new FluxRpcError(topic, errnum, response.errstr));
-      }
+    /** timeoutMs bounds the wait for each next response, as on a socket handle. */
+    const arm = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (options.timeoutMs === undefined) return;
+      const ms = options.timeoutMs;
+      timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
     };
 
     if (this.closed) {
-      failure = this.closedError(topic);
-      finished = true;
-    } else {
-      this.pending.add(entry);
-      if (options.timeoutMs !== undefined) {
-        const ms = options.timeoutMs;
-        timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
-      }
+      released = true;
+      stream.finish(this.closedError(topic));
+      return stream;
     }
-    const cancel = finished
-      ? () => {}
-      : later(this.latencyMs, () => {
-          this.service.handle(this.request(topic, payload, true, sender), (response) => {
-            if (finished) return;
-            if (timer !== undefined) {
-              clearTimeout(timer);
-              timer = undefined;
-            }
-            queue.push(response);
-            deliver();
-          });
-        });
-
-    return {
-      next: () => {
-        if (queue.length === 0 && failure !== undefined) return Promise.reject(failure);
-        if (queue.length === 0 && finished) return Promise.resolve({ value: undefined, done: true });
-        return new Promise<IteratorResult<Json | undefined>>((resolve, reject) => {
-          waiting = resolve;
-          failWaiting = reject;
-          deliver();
-        });
-      },
-      return: () => {
-        release();
-        queue.length = 0;
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
+    this.pending.add(entry);
+    arm();
+    cancel = later(this.latencyMs, () => {
+      this.service.handle(this.request(topic, payload, true, sender), (response) => {
+        if (released) return;
+        const errnum = response.errnum ?? 0;
+        if (errnum === 0) {
+          stream.push(response.payload);
+          arm();
+        } else {
+          release();
+          stream.finish(errnum === Errno.ENODATA ? null : new FluxRpcError(topic, errnum, response.errstr));
+        }
+      });
+    });
+    return stream;
   }
 
   async close(): Promise<void> {
