@@ -9,6 +9,7 @@ import type { FluxHandle, RpcOptions } from '../../flux/handle';
 import type { Json, JsonObject } from '../../flux/json';
 import { ResponseStream, type ResponseValue } from '../../flux/response-stream';
 import { type ServiceHandler, type ServiceRequest, type ServiceResponse, serviceOf } from '../service/service-types';
+import { withLatency } from './latency';
 
 export interface EmbeddedHandleOptions {
   /** Credentials stamped on every request, as a broker would. Default: uid 0 with the OWNER role. */
@@ -21,12 +22,8 @@ export interface EmbeddedHandleOptions {
 
 let nextClientNumber = 1;
 
-/** Delivers a request asynchronously, after the simulated latency. */
-function later(ms: number, run: () => void): () => void {
-  if (ms > 0) {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  }
+/** Delivers a request asynchronously (the latency, if any, is the service's: see withLatency). */
+function soon(run: () => void): () => void {
   let cancelled = false;
   queueMicrotask(() => {
     if (!cancelled) run();
@@ -44,7 +41,7 @@ export class EmbeddedHandle implements FluxHandle {
   readonly uri: string;
   private readonly userid: number;
   private readonly rolemask: number;
-  private readonly latencyMs: number;
+  private readonly service: ServiceHandler;
   private readonly clientId = `embedded-client-${nextClientNumber++}`;
   private streamNumber = 0;
   private closed = false;
@@ -53,7 +50,7 @@ export class EmbeddedHandle implements FluxHandle {
   private readonly usedBy = new Map<string, Set<string>>();
 
   constructor(
-    private readonly service: ServiceHandler,
+    service: ServiceHandler,
     options: EmbeddedHandleOptions = {},
   ) {
     this.uri = options.uri ?? 'embedded:';
@@ -61,7 +58,7 @@ export class EmbeddedHandle implements FluxHandle {
     this.rolemask = options.rolemask ?? Role.OWNER;
     const latency = options.latencyMs ?? 0;
     if (!Number.isFinite(latency) || latency < 0) throw new RangeError(`latencyMs must be a number >= 0, got ${latency}`);
-    this.latencyMs = latency;
+    this.service = withLatency(service, latency);
   }
 
   private request(topic: string, payload: JsonObject | undefined, streaming: boolean, sender: string): ServiceRequest {
@@ -105,7 +102,7 @@ export class EmbeddedHandle implements FluxHandle {
         const ms = options.timeoutMs;
         timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
       }
-      const cancel = later(this.latencyMs, () => {
+      const cancel = soon(() => {
         const request = this.request(topic, payload, false, this.clientId);
         this.service.handle(request, (response: ServiceResponse) => {
           const errnum = response.errnum ?? 0;
@@ -160,7 +157,7 @@ export class EmbeddedHandle implements FluxHandle {
     }
     this.pending.add(entry);
     arm();
-    cancel = later(this.latencyMs, () => {
+    cancel = soon(() => {
       this.service.handle(this.request(topic, payload, true, sender), (response) => {
         if (released) return;
         const errnum = response.errnum ?? 0;
