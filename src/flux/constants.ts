@@ -29,6 +29,45 @@ export const JobResult = {
 export type JobResultName = keyof typeof JobResult;
 export const ALL_RESULTS_MASK = 0x0f;
 
+export type StateMaskName = keyof typeof StateMask;
+
+/** A state, virtual state or result as Flux names it: its bit(s), long name and short name. */
+export interface FluxName<N extends string = string> {
+  readonly bits: number;
+  readonly name: N;
+  readonly abbrev: string;
+}
+
+/** Short names (flux_job_statetostr / flux_job_resulttostr, format "S"). */
+const STATE_ABBREV: Readonly<Record<JobStateName | StateMaskName, string>> = {
+  NEW: 'N',
+  DEPEND: 'D',
+  PRIORITY: 'P',
+  SCHED: 'S',
+  RUN: 'R',
+  CLEANUP: 'C',
+  INACTIVE: 'I',
+  PENDING: 'PD',
+  RUNNING: 'RU',
+  ACTIVE: 'A',
+};
+const RESULT_ABBREV: Readonly<Record<JobResultName, string>> = { COMPLETED: 'CD', FAILED: 'F', CANCELED: 'CA', TIMEOUT: 'TO' };
+
+function namesOf<N extends string>(table: Readonly<Record<N, number>>, abbrev: Readonly<Record<N, string>>): ReadonlyArray<FluxName<N>> {
+  return (Object.entries(table) as Array<[N, number]>).map(([name, bits]) => ({ bits, name, abbrev: abbrev[name] }));
+}
+
+/** The real states, in lifecycle order. */
+export const JOB_STATE_NAMES: ReadonlyArray<FluxName<JobStateName>> = namesOf<JobStateName>(JobState, STATE_ABBREV);
+/** The virtual states PENDING, RUNNING, ACTIVE. */
+export const STATE_MASK_NAMES: ReadonlyArray<FluxName<StateMaskName>> = namesOf<StateMaskName>(StateMask, STATE_ABBREV);
+export const JOB_RESULT_NAMES: ReadonlyArray<FluxName<JobResultName>> = namesOf<JobResultName>(JobResult, RESULT_ABBREV);
+
+/** The name of each real state bit. */
+export const JOB_STATE_NAME_BY_BIT: ReadonlyMap<number, JobStateName> = new Map(JOB_STATE_NAMES.map((n) => [n.bits, n.name]));
+/** The name of each result bit. */
+export const JOB_RESULT_NAME_BY_BIT: ReadonlyMap<number, JobResultName> = new Map(JOB_RESULT_NAMES.map((n) => [n.bits, n.name]));
+
 export const FLUX_USERID_UNKNOWN = 0xffffffff;
 export const FLUX_NODEID_ANY = 0xffffffff;
 export const FLUX_NODEID_UPSTREAM = 0xfffffffe;

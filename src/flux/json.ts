@@ -8,7 +8,7 @@
  * kept as the fallback for the rare inputs the fast paths cannot vouch for.
  */
 import { randomBytes } from 'node:crypto';
-import { REAL_JOB_ATTRIBUTES } from './job-attributes';
+import { REAL_JOB_ATTRIBUTES } from './attribute-names';
 
 export type Json = null | boolean | number | bigint | string | Json[] | JsonObject;
 export interface JsonObject {

@@ -8,7 +8,6 @@
  * size) followed by its bytes. Decoding follows flux-core's rules so that we
  * accept exactly what a broker accepts, and errors say what was expected.
  */
-import { Errno } from './constants';
 import { FluxError } from './errors';
 import { type Json, parseJson, stringifyJson } from './json';
 
@@ -48,8 +47,7 @@ const TYPE_NAMES: Record<number, string> = {
 /**
  * One Flux message. `aux1` and `aux2` are the PROTO frame's type-dependent
  * words: request → nodeid / matchtag, response → errnum / matchtag,
- * event → sequence / unused, control → control type / status. Use the
- * accessors below (nodeidOf, errnumOf, matchtagOf…) for readable code.
+ * event → sequence / unused, control → control type / status.
  *
  * `flags` is the whole flag byte; TOPIC, PAYLOAD and ROUTE must agree with
  * the presence of `topic`, `payload` and a route stack (`routes`, possibly
@@ -75,11 +73,6 @@ export function typeName(type: number): string {
 export function hasFlag(msg: Pick<FluxMessage, 'flags'>, flag: number): boolean {
   return (msg.flags & flag) !== 0;
 }
-
-export const nodeidOf = (msg: FluxMessage): number => msg.aux1;
-export const errnumOf = (msg: FluxMessage): number => msg.aux1;
-export const sequenceOf = (msg: FluxMessage): number => msg.aux1;
-export const matchtagOf = (msg: FluxMessage): number => msg.aux2;
 
 function protocolError(message: string): FluxError {
   return new FluxError('FLUX_PROTOCOL', message);
@@ -377,6 +370,3 @@ export function errorStringOf(msg: FluxMessage): string | undefined {
     return undefined;
   }
 }
-
-/** The ENODATA errnum that ends a stream normally. */
-export const END_OF_STREAM_ERRNUM = Errno.ENODATA;

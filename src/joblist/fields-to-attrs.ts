@@ -1,4 +1,4 @@
-import { JOB_ATTRIBUTES } from '../flux/job-attributes';
+import { JOB_ATTRIBUTES } from '../flux/attribute-names';
 import { JobListError } from './errors';
 
 /** Every job-list attribute in the order the service lists them (job-list.list-attrs, minus "all"). */

@@ -2,7 +2,7 @@
  * How big a job-list.list reply will be, estimated before asking: the client chooses between
  * one reply and a stream by size, and only knows the most jobs it asked for and the attributes.
  */
-import { JOB_ATTRIBUTES, type JobAttribute } from '../flux/job-attributes';
+import { JOB_ATTRIBUTES, type JobAttribute } from '../flux/attribute-names';
 
 /**
  * Bytes of compact JSON per job that every reply carries: `{"id":…}` and the comma between jobs.

@@ -1,4 +1,4 @@
-import { JobResult, JobState, StateMask } from '../flux/constants';
+import { JOB_RESULT_NAMES, JOB_STATE_NAMES, STATE_MASK_NAMES } from '../flux/constants';
 
 /**
  * How a state or result number is written: L long upper (the default), l long lower,
@@ -9,25 +9,11 @@ export type NameFormat = 'L' | 'l' | 'S' | 's';
 /** [long upper, short upper]; the lower forms are these in lower case. */
 type NamePair = readonly [string, string];
 
-const STATE_NAMES: ReadonlyMap<number, NamePair> = new Map<number, NamePair>([
-  [JobState.NEW, ['NEW', 'N']],
-  [JobState.DEPEND, ['DEPEND', 'D']],
-  [JobState.PRIORITY, ['PRIORITY', 'P']],
-  [JobState.SCHED, ['SCHED', 'S']],
-  [JobState.RUN, ['RUN', 'R']],
-  [JobState.CLEANUP, ['CLEANUP', 'C']],
-  [JobState.INACTIVE, ['INACTIVE', 'I']],
-  [StateMask.PENDING, ['PENDING', 'PD']],
-  [StateMask.RUNNING, ['RUNNING', 'RU']],
-  [StateMask.ACTIVE, ['ACTIVE', 'A']],
-]);
+const STATE_NAMES: ReadonlyMap<number, NamePair> = new Map<number, NamePair>(
+  [...JOB_STATE_NAMES, ...STATE_MASK_NAMES].map((n) => [n.bits, [n.name, n.abbrev]]),
+);
 
-const RESULT_NAMES: ReadonlyMap<number, NamePair> = new Map<number, NamePair>([
-  [JobResult.COMPLETED, ['COMPLETED', 'CD']],
-  [JobResult.FAILED, ['FAILED', 'F']],
-  [JobResult.CANCELED, ['CANCELED', 'CA']],
-  [JobResult.TIMEOUT, ['TIMEOUT', 'TO']],
-]);
+const RESULT_NAMES: ReadonlyMap<number, NamePair> = new Map<number, NamePair>(JOB_RESULT_NAMES.map((n) => [n.bits, [n.name, n.abbrev]]));
 
 /** Flux prints numbers it has no name for this way rather than failing. */
 const UNKNOWN: NamePair = ['(unknown)', '?'];

@@ -1,7 +1,7 @@
 import { Errno, FLUX_USERID_UNKNOWN } from '../../src/flux/constants';
 import { FluxError, FluxRpcError } from '../../src/flux/errors';
 import { parseJson, type JsonObject } from '../../src/flux/json';
-import { JOB_ATTRIBUTES } from '../../src/flux/job-attributes';
+import { JOB_ATTRIBUTES } from '../../src/flux/attribute-names';
 import {
   ATTRIBUTE_REPLY_BYTES,
   DEFAULT_STREAM_THRESHOLD_BYTES,

@@ -5,10 +5,9 @@
 import { Errno } from '../../src/flux/constants';
 import type { Json, JsonObject } from '../../src/flux/json';
 import { decodeJsonPayload } from '../../src/flux/message';
-import type { BrokerService } from '../../src/embedded/wire/broker';
-import type { Respond, ServiceRequest } from '../../src/embedded/service/service-types';
+import type { Respond, ServiceHandler, ServiceRequest } from '../../src/embedded/service/service-types';
 
-export interface FakeService extends BrokerService {
+export interface FakeService extends ServiceHandler {
   requests: ServiceRequest[];
   /** Responders of requests the service is holding open (test.hang, test.hold). */
   held: Respond[];

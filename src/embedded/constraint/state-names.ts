@@ -1,35 +1,19 @@
-import { JobResult, JobState, StateMask } from '../../flux/constants';
+import { type FluxName, JOB_RESULT_NAMES, JOB_STATE_NAMES, STATE_MASK_NAMES } from '../../flux/constants';
 
 /**
  * Name → bit mask tables for the `states` and `results` constraint operators. Flux accepts
  * exactly four spellings of each name (long and short, upper and lower case) and nothing else.
  */
 
-function spellings(entries: ReadonlyArray<readonly [longUpper: string, shortUpper: string, mask: number]>): ReadonlyMap<string, number> {
+function spellings(names: ReadonlyArray<FluxName>): ReadonlyMap<string, number> {
   const table = new Map<string, number>();
-  for (const [longUpper, shortUpper, mask] of entries) {
-    for (const name of [longUpper, longUpper.toLowerCase(), shortUpper, shortUpper.toLowerCase()]) table.set(name, mask);
+  for (const { name, abbrev, bits } of names) {
+    for (const spelling of [name, name.toLowerCase(), abbrev, abbrev.toLowerCase()]) table.set(spelling, bits);
   }
   return table;
 }
 
 /** Real states and the virtual PENDING/RUNNING/ACTIVE masks, by every accepted spelling. */
-export const STATE_MASK_BY_NAME: ReadonlyMap<string, number> = spellings([
-  ['NEW', 'N', JobState.NEW],
-  ['DEPEND', 'D', JobState.DEPEND],
-  ['PRIORITY', 'P', JobState.PRIORITY],
-  ['SCHED', 'S', JobState.SCHED],
-  ['RUN', 'R', JobState.RUN],
-  ['CLEANUP', 'C', JobState.CLEANUP],
-  ['INACTIVE', 'I', JobState.INACTIVE],
-  ['PENDING', 'PD', StateMask.PENDING],
-  ['RUNNING', 'RU', StateMask.RUNNING],
-  ['ACTIVE', 'A', StateMask.ACTIVE],
-]);
+export const STATE_MASK_BY_NAME: ReadonlyMap<string, number> = spellings([...JOB_STATE_NAMES, ...STATE_MASK_NAMES]);
 
-export const RESULT_MASK_BY_NAME: ReadonlyMap<string, number> = spellings([
-  ['COMPLETED', 'CD', JobResult.COMPLETED],
-  ['FAILED', 'F', JobResult.FAILED],
-  ['CANCELED', 'CA', JobResult.CANCELED],
-  ['TIMEOUT', 'TO', JobResult.TIMEOUT],
-]);
+export const RESULT_MASK_BY_NAME: ReadonlyMap<string, number> = spellings(JOB_RESULT_NAMES);

@@ -3,13 +3,13 @@
  * store_attr), and the projection of a request's `attrs` array onto a response object.
  */
 import { Errno, JobState } from '../../flux/constants';
-import { JOB_ATTRIBUTES, type JobAttribute } from '../../flux/job-attributes';
+import { JOB_ATTRIBUTES, type JobAttribute } from '../../flux/attribute-names';
 import type { Json, JsonObject } from '../../flux/json';
 import type { JobStore } from '../store/job-store';
 import { FLAG_EXCEPTION, FLAG_SUCCESS } from '../store/job-table';
 import { JobView } from './matchable-job';
 
-export { JOB_ATTRIBUTES, type JobAttribute } from '../../flux/job-attributes';
+export { JOB_ATTRIBUTES, type JobAttribute } from '../../flux/attribute-names';
 
 /** Reads one attribute of the job the view points at; undefined when the job does not have it. */
 type AttributeReader = (store: JobStore, view: JobView) => Json | undefined;

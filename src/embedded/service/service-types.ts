@@ -28,3 +28,14 @@ export interface ServiceResponse {
 
 /** Called once per response; streaming requests get several, the last an error (ENODATA at a normal end). */
 export type Respond = (response: ServiceResponse) => void;
+
+/** Whatever answers requests: the job-list service, a broker's wrapped service, a delayed one. */
+export interface ServiceHandler {
+  handle(request: ServiceRequest, respond: Respond): void;
+}
+
+/** The service a topic is routed to: the text before its first "." (flux-core broker/service.c). */
+export function serviceOf(topic: string): string {
+  const dot = topic.indexOf('.');
+  return dot === -1 ? topic : topic.slice(0, dot);
+}

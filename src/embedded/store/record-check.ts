@@ -4,11 +4,11 @@
  * (flux-core job_util.c), so a record that fails one did not come from Flux unaltered and
  * would make the embedded instance answer differently from the source instance.
  */
-import { ALL_RESULTS_MASK, JobResult, JobState } from '../../flux/constants';
+import { ALL_RESULTS_MASK, JOB_RESULT_NAME_BY_BIT, JOB_STATE_NAME_BY_BIT, JobResult, JobState } from '../../flux/constants';
 import { HostlistError, hostlistCount } from '../../flux/hostlist';
 import { IdsetError, parseIdsetRanges } from '../../flux/idset';
 import type { Json, JsonObject } from '../../flux/json';
-import { JOB_ATTRIBUTES, REAL_JOB_ATTRIBUTES, STATE_TIMESTAMP_ATTRIBUTE, type JobAttribute } from '../../flux/job-attributes';
+import { JOB_ATTRIBUTES, REAL_JOB_ATTRIBUTES, STATE_TIMESTAMP_ATTRIBUTE, type JobAttribute } from '../../flux/attribute-names';
 
 /** The 32 attributes of job-list.list-attrs, in that order (the order "all" produces). */
 export const JOB_LIST_ATTRIBUTES = JOB_ATTRIBUTES;
@@ -29,8 +29,8 @@ const MAX_URGENCY = 31;
 const MAX_SEVERITY = 7;
 
 const KNOWN: ReadonlySet<string> = new Set<string>(JOB_LIST_ATTRIBUTES);
-const STATE_NAMES = new Map<number, string>(Object.entries(JobState).map(([name, bit]) => [bit, name]));
-const RESULT_NAMES = new Map<number, string>(Object.entries(JobResult).map(([name, bit]) => [bit, name]));
+const STATE_NAMES = JOB_STATE_NAME_BY_BIT;
+const RESULT_NAMES = JOB_RESULT_NAME_BY_BIT;
 
 /** The timestamp each state sets (a job in that state always shows it). */
 const STATE_TIMESTAMP: ReadonlyMap<number, string> = STATE_TIMESTAMP_ATTRIBUTE;

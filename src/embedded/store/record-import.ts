@@ -4,8 +4,8 @@
  * is first checked with the snapshot rules; the states the job passed through are then read
  * from which timestamps it has (flux-core job_util.c shows each only once its state was reached).
  */
-import { STATE_TIMESTAMP_ATTRIBUTE } from '../../flux/job-attributes';
-import { JobResult, JobState } from '../../flux/constants';
+import { STATE_TIMESTAMP_ATTRIBUTE } from '../../flux/attribute-names';
+import { JOB_STATE_NAME_BY_BIT, JobResult, JobState } from '../../flux/constants';
 import type { Json } from '../../flux/json';
 import { EmbeddedInputError } from './input-error';
 import { isJsonObject } from './json-value';
@@ -61,7 +61,7 @@ const TIMESTAMPS: ReadonlyArray<readonly [key: string, bit: number, minState: nu
 
 const STATE_TIMESTAMP: ReadonlyMap<number, string> = STATE_TIMESTAMP_ATTRIBUTE;
 
-const STATE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(JobState).map(([name, bit]) => [bit, name]));
+const STATE_NAMES: ReadonlyMap<number, string> = JOB_STATE_NAME_BY_BIT;
 
 /**
  * Checks one record and returns the job it describes. Throws EmbeddedInputError naming the job

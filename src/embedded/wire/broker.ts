@@ -26,11 +26,7 @@ import {
   MessageType,
 } from '../../flux/message';
 import { DEFAULT_MAX_MESSAGE_SIZE, formatBytes, StreamDecoder, streamHeader } from '../../flux/stream-framing';
-import type { Respond, ServiceRequest, ServiceResponse } from '../service/service-types';
-
-export interface BrokerService {
-  handle(req: ServiceRequest, respond: Respond): void;
-}
+import { type Respond, type ServiceHandler, type ServiceRequest, type ServiceResponse, serviceOf } from '../service/service-types';
 
 export interface BrokerOptions {
   /** Filesystem path of the Unix socket; a stale socket file there is replaced. */
@@ -97,19 +93,13 @@ async function clearStaleSocket(path: string): Promise<void> {
   fs.unlinkSync(path);
 }
 
-/** The service a topic is routed to: the text before its first "." (flux-core broker/service.c). */
-function serviceOf(topic: string): string {
-  const dot = topic.indexOf('.');
-  return dot === -1 ? topic : topic.slice(0, dot);
-}
-
 /** The disconnect topic for a request topic: its last component replaced (librouter/disconnect.c). */
 function disconnectTopicOf(topic: string): string {
   const dot = topic.lastIndexOf('.');
   return dot === -1 ? 'disconnect' : `${topic.slice(0, dot)}.disconnect`;
 }
 
-export async function serveBroker(service: BrokerService, options: BrokerOptions): Promise<RunningBroker> {
+export async function serveBroker(service: ServiceHandler, options: BrokerOptions): Promise<RunningBroker> {
   const path = options.path;
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
     throw new FluxError('FLUX_URI', `socket path ${path} is ${Buffer.byteLength(path)} bytes long; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}`);

@@ -7,12 +7,9 @@ import { Errno, Role } from '../../flux/constants';
 import { FluxError, FluxRpcError } from '../../flux/errors';
 import type { FluxHandle, RpcOptions } from '../../flux/handle';
 import type { Json, JsonObject } from '../../flux/json';
-import type { Respond, ServiceRequest, ServiceResponse } from '../service/service-types';
-
-/** Whatever answers the handle's requests (the embedded job-list service). */
-export interface EmbeddedService {
-  handle(request: ServiceRequest, respond: Respond): void;
-}
+import { ResponseStream, type ResponseValue } from '../../flux/response-stream';
+import { type ServiceHandler, type ServiceRequest, type ServiceResponse, serviceOf } from '../service/service-types';
+import { withLatency } from './latency';
 
 export interface EmbeddedHandleOptions {
   /** Credentials stamped on every request, as a broker would. Default: uid 0 with the OWNER role. */
@@ -25,17 +22,8 @@ export interface EmbeddedHandleOptions {
 
 let nextClientNumber = 1;
 
-function serviceOf(topic: string): string {
-  const dot = topic.indexOf('.');
-  return dot < 0 ? topic : topic.slice(0, dot);
-}
-
-/** Delivers a request asynchronously, after the simulated latency. */
-function later(ms: number, run: () => void): () => void {
-  if (ms > 0) {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  }
+/** Delivers a request asynchronously (the latency, if any, is the service's: see withLatency). */
+function soon(run: () => void): () => void {
   let cancelled = false;
   queueMicrotask(() => {
     if (!cancelled) run();
@@ -53,7 +41,7 @@ export class EmbeddedHandle implements FluxHandle {
   readonly uri: string;
   private readonly userid: number;
   private readonly rolemask: number;
-  private readonly latencyMs: number;
+  private readonly service: ServiceHandler;
   private readonly clientId = `embedded-client-${nextClientNumber++}`;
   private streamNumber = 0;
   private closed = false;
@@ -62,7 +50,7 @@ export class EmbeddedHandle implements FluxHandle {
   private readonly usedBy = new Map<string, Set<string>>();
 
   constructor(
-    private readonly service: EmbeddedService,
+    service: ServiceHandler,
     options: EmbeddedHandleOptions = {},
   ) {
     this.uri = options.uri ?? 'embedded:';
@@ -70,7 +58,7 @@ export class EmbeddedHandle implements FluxHandle {
     this.rolemask = options.rolemask ?? Role.OWNER;
     const latency = options.latencyMs ?? 0;
     if (!Number.isFinite(latency) || latency < 0) throw new RangeError(`latencyMs must be a number >= 0, got ${latency}`);
-    this.latencyMs = latency;
+    this.service = withLatency(service, latency);
   }
 
   private request(topic: string, payload: JsonObject | undefined, streaming: boolean, sender: string): ServiceRequest {
@@ -114,7 +102,7 @@ export class EmbeddedHandle implements FluxHandle {
         const ms = options.timeoutMs;
         timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
       }
-      const cancel = later(this.latencyMs, () => {
+      const cancel = soon(() => {
         const request = this.request(topic, payload, false, this.clientId);
         this.service.handle(request, (response: ServiceResponse) => {
           const errnum = response.errnum ?? 0;
@@ -127,95 +115,62 @@ export class EmbeddedHandle implements FluxHandle {
     });
   }
 
-  rpcStream(topic: string, payload?: JsonObject, options: RpcOptions = {}): AsyncIterable<Json | undefined> {
+  rpcStream(topic: string, payload?: JsonObject, options: RpcOptions = {}): AsyncIterable<ResponseValue> {
     return { [Symbol.asyncIterator]: () => this.openStream(topic, payload, options) };
   }
 
-  private openStream(topic: string, payload: JsonObject | undefined, options: RpcOptions): AsyncIterator<Json | undefined> {
+  private openStream(topic: string, payload: JsonObject | undefined, options: RpcOptions): AsyncIterator<ResponseValue> {
     const sender = `${this.clientId}/stream-${++this.streamNumber}`;
-    const queue: ServiceResponse[] = [];
-    let waiting: ((result: IteratorResult<Json | undefined>) => void) | undefined;
-    let failWaiting: ((err: Error) => void) | undefined;
-    let finished = false;
-    let failure: Error | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let released = false;
+    let cancel = (): void => {};
 
     const release = (): void => {
-      if (finished) return;
-      finished = true;
+      if (released) return;
+      released = true;
       if (timer !== undefined) clearTimeout(timer);
       this.pending.delete(entry);
       cancel();
       // Tell the service this stream's caller is gone (drops streamed job-stats watchers).
       if (!this.closed) this.service.handle(this.request(`${serviceOf(topic)}.disconnect`, undefined, false, sender), () => {});
     };
+    const stream = new ResponseStream(release);
     const entry: Pending = {
       fail: (err) => {
-        failure = err;
-        const reject = failWaiting;
-        waiting = failWaiting = undefined;
         release();
-        reject?.(err);
+        stream.finish(err);
       },
     };
-    const deliver = (): void => {
-      if (waiting === undefined || queue.length === 0) return;
-      const response = queue.shift() as ServiceResponse;
-      const resolve = waiting;
-      const reject = failWaiting as (err: Error) => void;
-      waiting = failWaiting = undefined;
-      const errnum = response.errnum ?? 0;
-      if (errnum === 0) {
-        resolve({ value: response.payload, done: false });
-      } else if (errnum === Errno.ENODATA) {
-        release();
-        resolve({ value: undefined, done: true });
-      } else {
-        release();
-        reject(new FluxRpcError(topic, errnum, response.errstr));
-      }
+    /** timeoutMs bounds the wait for each next response, as on a socket handle. */
+    const arm = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (options.timeoutMs === undefined) return;
+      const ms = options.timeoutMs;
+      timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
     };
 
     if (this.closed) {
-      failure = this.closedError(topic);
-      finished = true;
-    } else {
-      this.pending.add(entry);
-      if (options.timeoutMs !== undefined) {
-        const ms = options.timeoutMs;
-        timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
-      }
+      released = true;
+      stream.finish(this.closedError(topic));
+      return stream;
     }
-    const cancel = finished
-      ? () => {}
-      : later(this.latencyMs, () => {
-          this.service.handle(this.request(topic, payload, true, sender), (response) => {
-            if (finished) return;
-            if (timer !== undefined) {
-              clearTimeout(timer);
-              timer = undefined;
-            }
-            queue.push(response);
-            deliver();
-          });
-        });
-
-    return {
-      next: () => {
-        if (queue.length === 0 && failure !== undefined) return Promise.reject(failure);
-        if (queue.length === 0 && finished) return Promise.resolve({ value: undefined, done: true });
-        return new Promise<IteratorResult<Json | undefined>>((resolve, reject) => {
-          waiting = resolve;
-          failWaiting = reject;
-          deliver();
-        });
-      },
-      return: () => {
-        release();
-        queue.length = 0;
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
+    this.pending.add(entry);
+    arm();
+    cancel = soon(() => {
+      this.service.handle(this.request(topic, payload, true, sender), (response) => {
+        if (released) return;
+        const errnum = response.errnum ?? 0;
+        if (errnum === 0) {
+          stream.push(response.payload);
+          arm();
+        } else {
+          release();
+          stream.finish(errnum === Errno.ENODATA ? null : new FluxRpcError(topic, errnum, response.errstr));
+        }
+      });
+    });
+    return stream;
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
  * job, except that where Flux shows a stand-in ("" or 0.0) for something it has not set, the
  * field is null.
  */
+import { JOB_RESULT_NAMES, JOB_STATE_NAMES, type JobResultName, type JobStateName } from '../../flux/constants';
 import { encodeJobId, type JobIdEncoding } from '../../flux/jobid';
 import type { Json } from '../../flux/json';
 import { builder } from '../builder';
@@ -14,10 +15,10 @@ import { JobIdEncodingEnum } from './job-id-encoding';
 import { JobResultEnum } from './job-result';
 import { JobStateEnum } from './job-state';
 
-type StateName = 'NEW' | 'DEPEND' | 'PRIORITY' | 'SCHED' | 'RUN' | 'CLEANUP' | 'INACTIVE';
-type ResultName = 'COMPLETED' | 'FAILED' | 'CANCELED' | 'TIMEOUT';
-const STATE_NAMES: ReadonlySet<string> = new Set(['NEW', 'DEPEND', 'PRIORITY', 'SCHED', 'RUN', 'CLEANUP', 'INACTIVE']);
-const RESULT_NAMES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELED', 'TIMEOUT']);
+type StateName = JobStateName;
+type ResultName = JobResultName;
+const STATE_NAMES: ReadonlySet<string> = new Set(JOB_STATE_NAMES.map((n) => n.name));
+const RESULT_NAMES: ReadonlySet<string> = new Set(JOB_RESULT_NAMES.map((n) => n.name));
 
 /** JSON for the response: integers beyond 2^53 (which JSON.parse would round) become decimal strings. */
 function toResponseJson(value: Json): unknown {

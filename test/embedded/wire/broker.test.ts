@@ -14,7 +14,8 @@ import {
   MessageType,
 } from '../../../src/flux/message';
 import { StreamDecoder } from '../../../src/flux/stream-framing';
-import { serveBroker, type BrokerService, type RunningBroker } from '../../../src/embedded/wire/broker';
+import { serveBroker, type RunningBroker } from '../../../src/embedded/wire/broker';
+import type { ServiceHandler } from '../../../src/embedded/service/service-types';
 import type { ServiceResponse } from '../../../src/embedded/service/service-types';
 import { createFakeService, type FakeService } from '../../support/fake-service';
 import { connectRaw, type RawClient } from '../../support/raw-client';
@@ -93,7 +94,7 @@ describe('broker replaying the flux-core 0.88 capture', () => {
   }
 
   /** Answers each captured job-list request with the captured responses, re-encoded by the broker. */
-  const service: BrokerService = {
+  const service: ServiceHandler = {
     handle(req, respond) {
       if (req.payload.kind !== 'raw') return;
       const payloadHex = hex(req.payload.bytes);

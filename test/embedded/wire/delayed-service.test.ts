@@ -1,4 +1,5 @@
-import { withLatency, type RequestHandler } from '../../../src/embedded/wire/latency';
+import { withLatency } from '../../../src/embedded/wire/latency';
+import type { ServiceHandler } from '../../../src/embedded/service/service-types';
 import type { ServiceRequest, ServiceResponse } from '../../../src/embedded/service/service-types';
 
 function request(topic: string): ServiceRequest {
@@ -9,7 +10,7 @@ describe('withLatency', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  const echo: RequestHandler = { handle: (req, respond) => respond({ payload: { topic: req.topic } }) };
+  const echo: ServiceHandler = { handle: (req, respond) => respond({ payload: { topic: req.topic } }) };
 
   it('delivers each request after the latency, in arrival order', () => {
     const answers: ServiceResponse[] = [];

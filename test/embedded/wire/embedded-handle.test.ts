@@ -120,6 +120,16 @@ describe('EmbeddedHandle', () => {
     expect(err).toMatchObject({ code: 'FLUX_TIMEOUT' });
   });
 
+  it('bounds the wait for each next stream response by timeoutMs, re-armed per response as on a socket', async () => {
+    const inst = instance();
+    const stream = inst.handle().rpcStream('job-list.job-stats', {}, { timeoutMs: 20 })[Symbol.asyncIterator]();
+    expect((await stream.next()).done).toBe(false);
+    expect(await rejection(stream.next())).toMatchObject({ code: 'FLUX_TIMEOUT' });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(((await inst.handle().rpc('job-list.stats-get', {})) as JsonObject).stats_watchers).toBe(0);
+    inst.close();
+  });
+
   it('fails RPCs in flight on close, refuses new ones, and drops its streams', async () => {
     const inst = instance();
     const handle = inst.handle();
