@@ -4,7 +4,7 @@ import { type IdRange, IdsetError, idsetSize, parseIdsetRanges, unionIdsetRanges
 import type { Json, JsonObject } from '../../flux/json';
 import { strtodWhole } from './c-strtod';
 import { ConstraintError } from './errors';
-import { RESULT_MASK_BY_NAME, STATE_MASK_BY_NAME } from './state-names';
+import { RESULT_MASK_BY_NAME, STATE_MASK_BY_NAME } from './state-spellings';
 
 /**
  * RFC 31 constraint objects with the RFC 43 operators of flux-core's job-list, validated in
