@@ -3,9 +3,8 @@
  */
 import type { FluxHandle } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
-import { JobList, type JobListOptions, type JobRecord, type UserDatabase } from '../joblist';
+import { JobList, type JobListOptions, type JobRecord, type JobSource, type UserDatabase } from '../joblist';
 import { ErrorCode, expectedErrorFor, graphqlError } from './errors';
-import type { JobSource } from './pagination/job-pager';
 
 /** The filter arguments of jobs(...), as GraphQL hands them over (enum values already mapped). */
 export interface JobFilterArgs {
