@@ -9,7 +9,7 @@ import { builder } from '../builder';
 import type { GraphQLContext, PageLimits } from '../context';
 import { ErrorCode, graphqlError } from '../errors';
 import { attrsForJobSelection } from '../job-attrs';
-import { canonicalQueryText, countJobs, jobQueryFromArgs, jobSourceFor, type JobFilterArgs } from '../job-query';
+import { canonicalQueryText, jobQueryFromArgs, type JobFilterArgs } from '../job-query';
 import { JobView } from '../job-view';
 import { decodeCursor, encodeCursor, queryFingerprint, type JobCursor } from '../pagination/cursor';
 import { fieldNodesAt, selectedFields } from '../selection';
@@ -185,18 +185,18 @@ async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQ
   const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
   if (args.ids !== null && args.ids !== undefined && args.ids.length > 0) return resolveByIds(args.ids, args, context, info);
   const request = pageRequest(args.first, args.last, context.pageLimits);
-  const query = queryFingerprint(canonicalQueryText(args));
+  const query = queryFingerprint(jobQuery.fingerprintText());
   const after = cursorArg(args.after, query, false);
   const before = cursorArg(args.before, query, false);
   const orderAfter = after?.kind === 'ids' ? undefined : after;
   const orderBefore = before?.kind === 'ids' ? undefined : before;
   const { attrs, needCursors } = connectionSelection(info);
-  const pager = new JobPager(jobSourceFor(context.handle, jobQuery), { attrs, needCursors });
+  const pager = new JobPager(jobQuery.sourceOn(context.handle), { attrs, needCursors });
   const page =
     request.direction === 'forward'
       ? await pager.forward(request.size, orderAfter, orderBefore)
       : await pager.backward(request.size, orderBefore, orderAfter);
-  return toConnection(withCursors(page, query), context.jobInfo, () => countJobs(context.handle, jobQuery));
+  return toConnection(withCursors(page, query), context.jobInfo, () => jobQuery.count(context.handle));
 }
 
 builder.queryField('jobs', (t) =>
