@@ -1,11 +1,10 @@
 /**
- * The arguments of `jobs(...)` turned into JobList queries (the only way resolvers list jobs).
+ * The arguments of `jobs(...)` turned into one validated JobQuery (the only way resolvers list jobs).
  */
 import type { FluxHandle } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
-import { JobList, type JobListOptions, type JobRecord, type UserDatabase } from '../joblist';
+import { JobQuery, type JobQueryOptions, type UserDatabase } from '../joblist';
 import { ErrorCode, expectedErrorFor, graphqlError } from './errors';
-import type { JobSource } from './pagination/job-pager';
 
 /** The filter arguments of jobs(...), as GraphQL hands them over (enum values already mapped). */
 export interface JobFilterArgs {
@@ -17,10 +16,8 @@ export interface JobFilterArgs {
   constraint?: unknown;
 }
 
-export type JobQuery = Pick<JobListOptions, 'filters' | 'user' | 'since' | 'name' | 'queue' | 'constraint' | 'userDatabase'>;
-
 /**
- * Checks the filter arguments and returns the JobList options they stand for. The user is
+ * Checks the filter arguments and returns the one validated query they stand for. The user is
  * resolved here too (a name, a uid or "all"; every user when absent), so a bad one fails
  * before anything is sent to Flux.
  */
@@ -28,7 +25,7 @@ export function jobQueryFromArgs(handle: FluxHandle, args: JobFilterArgs, userDa
   if (args.since !== undefined && args.since !== null && !(Number.isFinite(args.since) && args.since >= 0)) {
     throw graphqlError(ErrorCode.BAD_USER_INPUT, `since must be a time in seconds >= 0 (got ${args.since})`);
   }
-  const query: JobQuery = {
+  const options: JobQueryOptions = {
     filters: [...(args.filters ?? [])],
     user: args.user ?? 'all',
     since: args.since ?? 0.0,
@@ -39,14 +36,13 @@ export function jobQueryFromArgs(handle: FluxHandle, args: JobFilterArgs, userDa
     ...(userDatabase === undefined ? {} : { userDatabase }),
   };
   try {
-    new JobList(handle, { ...query, attrs: [] });
+    return JobQuery.parse(handle, options);
   } catch (error) {
     throw expectedErrorFor(error) ?? error;
   }
-  return query;
 }
 
-/** A stable text of the filter arguments, for cursor fingerprints. */
+/** A stable text of the filter arguments, for cursor fingerprints (jobs(ids:) has no parsed query yet). */
 export function canonicalQueryText(args: JobFilterArgs, ids?: readonly bigint[]): string {
   return JSON.stringify([
     [...(args.filters ?? [])].sort(),
@@ -57,24 +53,4 @@ export function canonicalQueryText(args: JobFilterArgs, ids?: readonly bigint[])
     (args.constraint as Json | undefined) ?? null,
     ids?.map((id) => id.toString()) ?? null,
   ]);
-}
-
-function withExtra(constraint: JsonObject | null | undefined, extra: JsonObject | undefined): JsonObject | null {
-  if (extra === undefined) return constraint ?? null;
-  if (constraint === undefined || constraint === null) return extra;
-  return { and: [constraint, extra] };
-}
-
-/** Lists the query's jobs through JobList, narrowed by an extra constraint when paging. */
-export function jobSourceFor(handle: FluxHandle, query: JobQuery): JobSource {
-  return {
-    list: (extra, maxEntries, attrs) =>
-      new JobList(handle, { ...query, constraint: withExtra(query.constraint, extra), attrs: [...attrs], maxEntries }).records(),
-  };
-}
-
-/** How many jobs the query matches (their IDs only are listed). */
-export async function countJobs(handle: FluxHandle, query: JobQuery): Promise<number> {
-  const records: JobRecord[] = await new JobList(handle, { ...query, attrs: [], maxEntries: 0 }).records();
-  return records.length;
 }

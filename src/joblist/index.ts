@@ -24,3 +24,6 @@ export { stateToString, resultToString, type NameFormat } from './state-names';
 export { formatFsd } from './fsd';
 export { signalDescription } from './signal-description';
 export { systemUserDatabase, parsePasswd, type UserDatabase } from './user-database';
+export { JobPager, type JobSource, type JobPage, type PageEdge, type PageOptions } from './job-pager';
+export { type OrderPosition } from './job-order';
+export { JobQuery, type JobQueryOptions } from './job-query';

@@ -1,4 +1,4 @@
-import { JobResult, JobState, StateMask } from '../flux/constants';
+import { JobResult, StateMask } from '../flux/constants';
 import { encodeJobId } from '../flux/jobid';
 import type { Json, JsonObject } from '../flux/json';
 import { displayDependency } from './begin-time';

@@ -8,7 +8,7 @@
  * those keys, so the jobs skipped could not match). Flux scans from the start and charges the
  * comparison budget for every job, so a request Flux refuses as too costly may succeed here.
  */
-import { Errno, StateMask, JobState } from '../../flux/constants';
+import { StateMask, JobState } from '../../flux/constants';
 import type { Json, JsonObject } from '../../flux/json';
 import { JobListErrno } from '../../flux/job-list-errnos';
 import { ExcessiveComparisonsError, timestampUpperBound, type ComparisonBudget, type CompiledConstraint } from '../constraint/compile';

@@ -52,10 +52,6 @@ function describeJob(job: SnapshotJobLocation): string {
   return job.id === undefined ? `jobs[${job.index}]` : `jobs[${job.index}] (id ${job.id})`;
 }
 
-function isObject(value: Json | undefined): value is JsonObject {
-  return value !== null && value !== undefined && typeof value === 'object' && !Array.isArray(value);
-}
-
 function kind(value: Json | undefined): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';

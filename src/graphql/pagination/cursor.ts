@@ -2,25 +2,15 @@
  * Connection cursors: base64url of a small versioned JSON object naming a position in
  * Flux's job order. Opaque to clients; validated on the way in (a bad one is BAD_CURSOR).
  *
- * Positions:
- * - pending:  an offset within the (filtered) pending jobs, since their order (priority) has
- *             no key a constraint can express;
- * - running:  t_run of the job (null for a job that reached CLEANUP without running), its ID
- *             and the IDs passed so far that share that t_run (Flux orders such ties by
- *             insertion, which nothing in a job shows, so the cursor remembers them);
- * - inactive: t_inactive of the job and its ID (Flux orders ties by ID, descending), plus how
- *             many jobs passed so far share that t_inactive (a hint for the next request's size);
- * - ids:      an index into the `ids` argument of jobs(ids:).
+ * A cursor holds a position in Flux's order (OrderPosition, defined by the job-list port in
+ * src/joblist/job-order.ts) or, for jobs(ids:), an index into the `ids` argument.
  * Each cursor also carries a fingerprint of the query's filter arguments, so a cursor from one
  * query is not silently applied to another.
  */
+import type { OrderPosition } from '../../joblist';
 import { graphqlError, ErrorCode } from '../errors';
 
-export type JobCursor =
-  | { kind: 'pending'; offset: number; query: string }
-  | { kind: 'running'; key: number | null; id: bigint; ties: bigint[]; query: string }
-  | { kind: 'inactive'; key: number; id: bigint; tieCount: number; query: string }
-  | { kind: 'ids'; index: number; query: string };
+export type JobCursor = (OrderPosition & { query: string }) | { kind: 'ids'; index: number; query: string };
 
 const VERSION = 1;
 /** Far more ties than Flux ever produced (none in 20,000 jobs); bounds what a cursor may hold. */

@@ -1,17 +1,16 @@
 /**
  * JobConnection and the `jobs(...)` query: JobList's filters with Relay pagination over Flux's
- * own job order (see pagination/job-pager.ts for how pages are fetched).
+ * own job order (see src/joblist/job-pager.ts for how pages are fetched).
  */
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import type { JobInfoOptions } from '../../joblist';
+import { JobPager, type JobInfoOptions, type JobPage, type JobRecord } from '../../joblist';
 import { builder } from '../builder';
 import type { GraphQLContext, PageLimits } from '../context';
 import { ErrorCode, graphqlError, jobNotFoundError } from '../errors';
 import { attrsForJobSelection } from '../job-attrs';
-import { canonicalQueryText, countJobs, jobQueryFromArgs, jobSourceFor, type JobFilterArgs } from '../job-query';
+import { canonicalQueryText, jobQueryFromArgs, type JobFilterArgs } from '../job-query';
 import { JobView } from '../job-view';
 import { decodeCursor, encodeCursor, queryFingerprint, type JobCursor } from '../pagination/cursor';
-import { JobPager, type JobPage } from '../pagination/job-pager';
 import { fieldNodesAt, selectedFields } from '../selection';
 import { JobFilterEnum } from './job-filter';
 import { JobNode } from './job';
@@ -98,7 +97,23 @@ function connectionSelection(info: GraphQLResolveInfo): { attrs: string[]; needC
   return { attrs: attrsForJobSelection(info, jobNodes), needCursors };
 }
 
-function toConnection(page: JobPage, jobInfo: JobInfoOptions, totalCount: () => Promise<number>): Connection {
+/** A page whose edges write their own cursors (on demand: only selected cursors are encoded). */
+interface CursorPage {
+  edges: { record: JobRecord; cursor: () => string }[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+/** The pager's page with each position written as a cursor carrying the query's fingerprint. */
+function withCursors(page: JobPage, query: string): CursorPage {
+  return {
+    edges: page.edges.map((edge) => ({ record: edge.record, cursor: () => encodeCursor({ ...edge.position(), query }) })),
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: page.hasPreviousPage,
+  };
+}
+
+function toConnection(page: CursorPage, jobInfo: JobInfoOptions, totalCount: () => Promise<number>): Connection {
   const edges: Edge[] = page.edges.map((edge) => ({
     node: new JobView(edge.record, jobInfo),
     get cursor() {
@@ -153,7 +168,7 @@ async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: Gra
   const inRange = found.filter((item) => item.index > afterIndex && item.index < beforeIndex);
   const window =
     request.direction === 'forward' ? inRange.slice(0, request.size) : inRange.slice(Math.max(0, inRange.length - request.size));
-  const page: JobPage = {
+  const page: CursorPage = {
     edges: window.map((item) => ({ record: item.view.record, cursor: () => encodeCursor({ kind: 'ids', index: item.index, query }) })),
     hasNextPage: request.direction === 'forward' ? inRange.length > request.size : before !== undefined,
     hasPreviousPage: request.direction === 'backward' ? inRange.length > request.size : after !== undefined,
@@ -166,18 +181,18 @@ async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQ
   const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
   if (args.ids !== null && args.ids !== undefined && args.ids.length > 0) return resolveByIds(args.ids, args, context, info);
   const request = pageRequest(args.first, args.last, context.pageLimits);
-  const query = queryFingerprint(canonicalQueryText(args));
+  const query = queryFingerprint(jobQuery.fingerprintText());
   const after = cursorArg(args.after, query, false);
   const before = cursorArg(args.before, query, false);
   const orderAfter = after?.kind === 'ids' ? undefined : after;
   const orderBefore = before?.kind === 'ids' ? undefined : before;
   const { attrs, needCursors } = connectionSelection(info);
-  const pager = new JobPager(jobSourceFor(context.handle, jobQuery), { attrs, needCursors, query });
+  const pager = new JobPager(jobQuery.sourceOn(context.handle), { attrs, needCursors });
   const page =
     request.direction === 'forward'
       ? await pager.forward(request.size, orderAfter, orderBefore)
       : await pager.backward(request.size, orderBefore, orderAfter);
-  return toConnection(page, context.jobInfo, () => countJobs(context.handle, jobQuery));
+  return toConnection(withCursors(page, query), context.jobInfo, () => jobQuery.count(context.handle));
 }
 
 builder.queryField('jobs', (t) =>

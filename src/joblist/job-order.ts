@@ -4,12 +4,26 @@
  * descending). This module places a job in that order and writes the constraints that select
  * the jobs after or before a position.
  */
-import { StateMask, JobState } from '../../flux/constants';
-import type { JsonObject } from '../../flux/json';
-import type { JobRecord } from '../../joblist';
-import type { JobCursor } from './cursor';
+import { StateMask, JobState } from '../flux/constants';
+import type { JsonObject } from '../flux/json';
+import type { JobRecord } from './job-record';
 
 export type JobClass = 'pending' | 'running' | 'inactive';
+
+/**
+ * A position in Flux's order, as a cursor stores it:
+ * - pending:  an offset within the (filtered) pending jobs, since their order (priority) has
+ *             no key a constraint can express;
+ * - running:  t_run of the job (null for a job that reached CLEANUP without running), its ID
+ *             and the IDs passed so far that share that t_run (Flux orders such ties by
+ *             insertion, which nothing in a job shows, so the position remembers them);
+ * - inactive: t_inactive of the job and its ID (Flux orders ties by ID, descending), plus how
+ *             many jobs passed so far share that t_inactive (a hint for the next request's size).
+ */
+export type OrderPosition =
+  | { kind: 'pending'; offset: number }
+  | { kind: 'running'; key: number | null; id: bigint; ties: bigint[] }
+  | { kind: 'inactive'; key: number; id: bigint; tieCount: number };
 
 const CLASS_RANK: Readonly<Record<JobClass, number>> = { pending: 0, running: 1, inactive: 2 };
 
@@ -60,8 +74,7 @@ export function positionJobs(records: readonly JobRecord[], firstPendingOffset =
  * Compares a job's place with a cursor's: negative when the job comes before the cursor's
  * position, 0 at it, positive after it. (Running ties the cursor has not seen count as after.)
  */
-export function compareToCursor(job: PositionedJob, cursor: JobCursor): number {
-  if (cursor.kind === 'ids') throw new Error('an ids cursor has no place in the job order');
+export function compareToCursor(job: PositionedJob, cursor: OrderPosition): number {
   const byClass = CLASS_RANK[job.cls] - CLASS_RANK[cursor.kind];
   if (byClass !== 0) return byClass;
   switch (cursor.kind) {
@@ -108,7 +121,7 @@ function atLeast(attr: string, key: number): JsonObject {
  * Jobs at or after a cursor's position, in order, plus every later class. The caller drops
  * the jobs at or before the position that share its key (at most the cursor's ties).
  */
-export function fromCursorConstraint(cursor: JobCursor): JsonObject | undefined {
+export function fromCursorConstraint(cursor: OrderPosition): JsonObject | undefined {
   switch (cursor.kind) {
     case 'pending':
       return undefined; // offsets: list from the head and skip
@@ -121,13 +134,11 @@ export function fromCursorConstraint(cursor: JobCursor): JsonObject | undefined 
     }
     case 'inactive':
       return { and: [states(JobState.INACTIVE), atMost('t_inactive', cursor.key)] };
-    case 'ids':
-      throw new Error('an ids cursor has no place in the job order');
   }
 }
 
 /** Jobs at or before a cursor's position, in order; the caller drops those after it that share its key. */
-export function upToCursorConstraint(cursor: JobCursor): JsonObject | undefined {
+export function upToCursorConstraint(cursor: OrderPosition): JsonObject | undefined {
   switch (cursor.kind) {
     case 'pending':
       return states(StateMask.PENDING);
@@ -144,8 +155,6 @@ export function upToCursorConstraint(cursor: JobCursor): JsonObject | undefined 
       return {
         or: [states(StateMask.ACTIVE), { and: [states(JobState.INACTIVE), atLeast('t_inactive', cursor.key)] }],
       };
-    case 'ids':
-      throw new Error('an ids cursor has no place in the job order');
   }
 }
 

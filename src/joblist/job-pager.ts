@@ -9,9 +9,8 @@
  * the position is listed with just the attributes that place it, the page is chosen from
  * that, then fetched with the selected attributes by key range, at most one request per class.
  */
-import type { JsonObject } from '../../flux/json';
-import type { JobRecord } from '../../joblist';
-import { encodeCursor, type JobCursor } from './cursor';
+import type { JsonObject } from '../flux/json';
+import type { JobRecord } from './job-record';
 import {
   compareToCursor,
   fromCursorConstraint,
@@ -19,10 +18,11 @@ import {
   positionJobs,
   POSITION_ATTRS,
   upToCursorConstraint,
+  type OrderPosition,
   type PositionedJob,
 } from './job-order';
-import { StateMask } from '../../flux/constants';
-import { inServiceOrder } from '../job-attrs';
+import { StateMask } from '../flux/constants';
+import { JOB_LIST_ATTRS } from './fields-to-attrs';
 
 /** Lists jobs matching the query's filters AND `extra`, in Flux's order (0 = no limit). */
 export interface JobSource {
@@ -31,8 +31,8 @@ export interface JobSource {
 
 export interface PageEdge {
   record: JobRecord;
-  /** Computed on demand: only cursors a client selects are encoded. */
-  cursor: () => string;
+  /** Computed on demand: only positions a client selects (as cursors) are written. */
+  position: () => OrderPosition;
 }
 
 export interface JobPage {
@@ -44,41 +44,41 @@ export interface JobPage {
 export interface PageOptions {
   /** Attributes the selection needs from each job. */
   attrs: readonly string[];
-  /** Whether cursors are selected at all; without them jobs need not be placed in the order. */
+  /** Whether positions (cursors) are selected at all; without them jobs need not be placed in the order. */
   needCursors: boolean;
-  /** Fingerprint of the query's filters, stored in each cursor. */
-  query: string;
 }
 
-type OrderCursor = Exclude<JobCursor, { kind: 'ids' }>;
+type OrderCursor = OrderPosition;
 
 function union(a: readonly string[], b: readonly string[]): string[] {
-  return inServiceOrder([...a, ...b]);
+  // In the order job-list lists attributes, so requests read alike.
+  const wanted = new Set([...a, ...b]);
+  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
 }
 
 /** The cursors of consecutive jobs, carrying tie information from the job before each. */
-function cursorsFor(jobs: readonly PositionedJob[], before: OrderCursor | undefined, query: string): (() => string)[] {
-  const cursors: JobCursor[] = [];
-  let previous: JobCursor | undefined = before;
+function cursorsFor(jobs: readonly PositionedJob[], before: OrderCursor | undefined): (() => OrderPosition)[] {
+  const cursors: OrderPosition[] = [];
+  let previous: OrderPosition | undefined = before;
   for (const job of jobs) {
-    let cursor: JobCursor;
+    let cursor: OrderPosition;
     if (job.cls === 'pending') {
-      cursor = { kind: 'pending', offset: job.offset, query };
+      cursor = { kind: 'pending', offset: job.offset };
     } else if (job.cls === 'running') {
       const ties: bigint[] = previous?.kind === 'running' && previous.key === job.key ? [...previous.ties, job.record.id] : [job.record.id];
-      cursor = { kind: 'running', key: job.key, id: job.record.id, ties, query };
+      cursor = { kind: 'running', key: job.key, id: job.record.id, ties };
     } else {
       const key = job.key ?? 0;
       const tieCount: number = previous?.kind === 'inactive' && previous.key === key ? previous.tieCount + 1 : 1;
-      cursor = { kind: 'inactive', key, id: job.record.id, tieCount, query };
+      cursor = { kind: 'inactive', key, id: job.record.id, tieCount };
     }
     cursors.push(cursor);
     previous = cursor;
   }
-  return cursors.map((cursor) => () => encodeCursor(cursor));
+  return cursors.map((cursor) => () => cursor);
 }
 
-function noCursor(): string {
+function noCursor(): OrderPosition {
   throw new Error('cursor requested although the selection did not ask for cursors');
 }
 
@@ -106,9 +106,9 @@ export class JobPager {
       if (stop >= 0) jobs = jobs.slice(0, stop);
     }
     const page = jobs.slice(0, first);
-    const cursors = this.options.needCursors ? cursorsFor(page, after, this.options.query) : [];
+    const cursors = this.options.needCursors ? cursorsFor(page, after) : [];
     return {
-      edges: page.map((job, i) => ({ record: job.record, cursor: cursors[i] ?? noCursor })),
+      edges: page.map((job, i) => ({ record: job.record, position: cursors[i] ?? noCursor })),
       hasNextPage: jobs.length > first,
       hasPreviousPage: after !== undefined,
     };
@@ -152,13 +152,13 @@ export class JobPager {
     const windowStart = Math.max(start, prefix.length - last);
     const windowJobs = prefix.slice(windowStart);
     // Cursors need the tie runs from where they start, which the prefix has in full.
-    const cursors = this.options.needCursors ? cursorsFor(prefix, undefined, this.options.query).slice(windowStart) : [];
+    const cursors = this.options.needCursors ? cursorsFor(prefix, undefined).slice(windowStart) : [];
     const records = await this.fetchWindow(windowJobs);
     const edges: PageEdge[] = [];
     windowJobs.forEach((job, i) => {
       const record = records.get(job.record.id);
       // A job that left its place between the two listings is left out of this page.
-      if (record !== undefined) edges.push({ record, cursor: cursors[i] ?? noCursor });
+      if (record !== undefined) edges.push({ record, position: cursors[i] ?? noCursor });
     });
     return { edges, hasNextPage: before !== undefined, hasPreviousPage: windowStart > start };
   }

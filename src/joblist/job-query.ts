@@ -1,0 +1,89 @@
+/**
+ * One validated job-list query: the filters parsed, the user resolved and the arguments
+ * checked once (by JobList's own rules, so errors are JobList's), then reused unchanged by
+ * every page fetch, retry and count of a request, and by the cursor fingerprint.
+ */
+import type { FluxHandle } from '../flux/handle';
+import type { Json, JsonObject } from '../flux/json';
+import { JobList } from './job-list';
+import { JobListRPC, jobListPayload, shouldStream } from './job-list-rpc';
+import type { JobSource } from './job-pager';
+import type { JobRecord } from './job-record';
+import type { UserDatabase } from './user-database';
+
+/** The filter part of JobList's options, as a query is asked for. */
+export interface JobQueryOptions {
+  filters: readonly string[];
+  user: string;
+  since: number;
+  name: string | null;
+  queue: readonly string[] | null;
+  constraint: JsonObject | null;
+  userDatabase?: UserDatabase;
+}
+
+function withExtra(constraint: JsonObject | null, extra: JsonObject | undefined): JsonObject | null {
+  if (extra === undefined) return constraint;
+  if (constraint === null) return extra;
+  return { and: [constraint, extra] };
+}
+
+export class JobQuery {
+  private constructor(
+    private readonly options: Readonly<JobQueryOptions>,
+    /** What JobList resolved: the uid and the state and result bits of the filters. */
+    private readonly userid: number,
+    private readonly states: number,
+    private readonly results: number,
+    /** Budget for one non-streaming reply, as JobList defaults it. */
+    private readonly streamThresholdBytes: number,
+  ) {}
+
+  /** Throws JobListError as JobList does (INVALID_FILTER, INVALID_USER, ...). */
+  static parse(handle: FluxHandle, options: JobQueryOptions): JobQuery {
+    const checked = new JobList(handle, { ...options, filters: [...options.filters], queue: options.queue, attrs: [] });
+    const frozen = Object.freeze({ ...options, filters: [...options.filters], queue: options.queue === null ? null : [...options.queue] });
+    return new JobQuery(frozen, checked.userid, checked.states, checked.results, checked.streamThresholdBytes);
+  }
+
+  /** A stable text of the query (and of the `ids` of jobs(ids:)), for cursor fingerprints. */
+  fingerprintText(ids?: readonly bigint[]): string {
+    const { filters, user, since, name, queue, constraint } = this.options;
+    return JSON.stringify([
+      [...filters].sort(),
+      user,
+      since,
+      name,
+      queue,
+      constraint as Json | null,
+      ids?.map((id) => id.toString()) ?? null,
+    ]);
+  }
+
+  /** Lists the query's jobs, narrowed by `extra` (0 = no limit), in Flux's order. */
+  list(handle: FluxHandle, extra: JsonObject | undefined, maxEntries: number, attrs: readonly string[]): Promise<JobRecord[]> {
+    const payload = jobListPayload({
+      maxEntries,
+      attrs: [...attrs],
+      userid: this.userid,
+      states: this.states,
+      results: this.results,
+      since: this.options.since,
+      name: this.options.name,
+      queue: this.options.queue,
+      constraint: withExtra(this.options.constraint, extra),
+    });
+    const streaming = shouldStream(maxEntries, [...attrs], this.streamThresholdBytes);
+    return new JobListRPC(handle, payload, streaming).getJobs();
+  }
+
+  /** The query as a pager's source of jobs. */
+  sourceOn(handle: FluxHandle): JobSource {
+    return { list: (extra, maxEntries, attrs) => this.list(handle, extra, maxEntries, attrs) };
+  }
+
+  /** How many jobs the query matches (their IDs only are listed). */
+  async count(handle: FluxHandle): Promise<number> {
+    return (await this.list(handle, undefined, 0, [])).length;
+  }
+}

@@ -1,0 +1,58 @@
+import { JobQuery, JobPager, JobList, type UserDatabase } from '../../src/joblist';
+import type { JsonObject } from '../../src/flux/json';
+import { FakeHandle, jobListResponder } from './fake-handle';
+
+const RECORDS: JsonObject[] = [
+  { id: 1, state: 8, userid: 1000, name: 'a' },
+  { id: 2, state: 64, userid: 1000, name: 'b', t_inactive: 10 },
+];
+
+/** A user database that counts its lookups. */
+function countingUsers(): UserDatabase & { lookups: string[] } {
+  const lookups: string[] = [];
+  return {
+    lookups,
+    nameOf: () => undefined,
+    uidOf: (name) => {
+      lookups.push(name);
+      return name === 'alice' ? 1000 : undefined;
+    },
+  };
+}
+
+const OPTIONS = { filters: ['pending', 'inactive'], since: 0, name: null, queue: null, constraint: null };
+
+describe('JobQuery', () => {
+  it('resolves the user once however often it lists, pages and counts', async () => {
+    const users = countingUsers();
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    const query = JobQuery.parse(handle, { ...OPTIONS, user: 'alice', userDatabase: users });
+    const pager = new JobPager(query.sourceOn(handle), { attrs: ['state'], needCursors: true });
+    await pager.forward(1);
+    await pager.forward(1, { kind: 'pending', offset: 0 });
+    await query.count(handle);
+    expect(users.lookups).toEqual(['alice']);
+    expect(handle.calls.map((call) => call.topic)).toEqual(['job-list.list', 'job-list.list', 'job-list.list']);
+  });
+
+  it('sends the payload JobList sends for the same filters', async () => {
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    const users = countingUsers();
+    await JobQuery.parse(handle, { ...OPTIONS, user: 'alice', userDatabase: users }).list(handle, undefined, 5, ['state']);
+    const expected = new JobList(handle, { ...OPTIONS, filters: [...OPTIONS.filters], user: 'alice', userDatabase: users, attrs: ['state'], maxEntries: 5 });
+    expect(handle.calls[0]?.payload).toEqual(expected.payload());
+  });
+
+  it('refuses a bad user or filter as JobList does', () => {
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    expect(() => JobQuery.parse(handle, { ...OPTIONS, user: 'nobody', userDatabase: countingUsers() })).toThrow('Invalid user nobody specified');
+    expect(() => JobQuery.parse(handle, { ...OPTIONS, filters: ['bogus'], user: 'all' })).toThrow('Invalid filter specified: bogus');
+  });
+
+  it('gives the cursor fingerprint text of its arguments', () => {
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    const query = JobQuery.parse(handle, { ...OPTIONS, user: 'all' });
+    expect(query.fingerprintText()).toBe(JSON.stringify([['inactive', 'pending'], 'all', 0, null, null, null, null]));
+    expect(query.fingerprintText([7n])).toBe(JSON.stringify([['inactive', 'pending'], 'all', 0, null, null, null, ['7']]));
+  });
+});
