@@ -6,35 +6,11 @@ export const JOB_LIST_ATTRS: readonly string[] = JOB_ATTRIBUTES;
 
 const EXCEPTION_ATTRS = ['exception_occurred', 'exception_severity', 'exception_type', 'exception_note'];
 const STATUS_ATTRS = ['state', 'result'];
-const SAME_NAME = [
-  'userid',
-  'urgency',
-  'priority',
-  'state',
-  'name',
-  'cwd',
-  'queue',
-  'project',
-  'bank',
-  'ntasks',
-  'ncores',
-  'duration',
-  'nnodes',
-  'ranks',
-  'nodelist',
-  'success',
-  'waitstatus',
-  'result',
-  't_submit',
-  't_depend',
-  't_priority',
-  't_sched',
-  't_run',
-  't_cleanup',
-  't_inactive',
-  'annotations',
-  'dependencies',
-];
+/** Attributes that are also JobInfo fields of the same name: all but the exception parts (JobInfo
+ * shows them as exception.*) and expiration (which JobInfo derives with state and result). */
+const SAME_NAME: readonly string[] = JOB_ATTRIBUTES.filter(
+  (attr) => !EXCEPTION_ATTRS.includes(attr) && attr !== 'expiration',
+);
 
 /** What each JobInfo field needs from job-list (flux-jobs' field map plus our own field names). */
 const FIELD_ATTRS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
