@@ -83,7 +83,7 @@ function fluxFailureError(error: FluxError): CodedFailure | undefined {
 function codedFailureOf(error: unknown): CodedFailure | undefined {
   if (error instanceof JobIdError) return { error: graphqlError(error.code, error.message, { input: error.input }), causedByClient: true };
   if (error instanceof JobListError) {
-    const code = error.code === 'INVALID_JOBID' ? ErrorCode.INVALID_JOBID : ErrorCode.BAD_USER_INPUT;
+    const code = error.code === 'INVALID_JOBID' ? ErrorCode.INVALID_JOBID : error.code === 'INVALID_CONSTRAINT' ? ErrorCode.INVALID_CONSTRAINT : ErrorCode.BAD_USER_INPUT;
     return { error: graphqlError(code, error.message), causedByClient: true };
   }
   if (error instanceof FluxError) return fluxFailureError(error);

@@ -1,5 +1,5 @@
 /** Stable codes that callers branch on; the messages are Flux's own wording. */
-export type JobListErrorCode = 'INVALID_FILTER' | 'INVALID_USER' | 'INVALID_JOBID' | 'INVALID_ARGUMENT';
+export type JobListErrorCode = 'INVALID_FILTER' | 'INVALID_USER' | 'INVALID_JOBID' | 'INVALID_ARGUMENT' | 'INVALID_CONSTRAINT';
 
 /**
  * A request the job-list port refuses before talking to Flux, worded as Flux's Python

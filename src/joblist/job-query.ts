@@ -5,6 +5,8 @@
  */
 import type { FluxHandle } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
+import { constraintDepthProblem } from './constraint-depth';
+import { JobListError } from './errors';
 import { JobList } from './job-list';
 import { JobListRPC, jobListPayload, shouldStream } from './job-list-rpc';
 import type { JobSource } from './job-pager';
@@ -39,8 +41,10 @@ export class JobQuery {
     private readonly streamThresholdBytes: number,
   ) {}
 
-  /** Throws JobListError as JobList does (INVALID_FILTER, INVALID_USER, ...). */
+  /** Throws JobListError as JobList does (INVALID_FILTER, INVALID_USER, ...), and INVALID_CONSTRAINT for one nested deeper than Flux decodes. */
   static parse(handle: FluxHandle, options: JobQueryOptions): JobQuery {
+    const tooDeep = options.constraint === null ? undefined : constraintDepthProblem(options.constraint);
+    if (tooDeep !== undefined) throw new JobListError('INVALID_CONSTRAINT', tooDeep);
     const checked = new JobList(handle, { ...options, filters: [...options.filters], queue: options.queue, attrs: [] });
     const frozen = Object.freeze({ ...options, filters: [...options.filters], queue: options.queue === null ? null : [...options.queue] });
     return new JobQuery(frozen, checked.userid, checked.states, checked.results, checked.streamThresholdBytes);
