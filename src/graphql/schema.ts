@@ -8,7 +8,7 @@ import './types/job-exception';
 import './types/job';
 import './types/job-connection';
 import './types/job-stats';
-import './types/job-attributes';
+import './types/job-attributes-query';
 
 builder.queryType({ description: 'Jobs of one Flux instance, read through its job-list service.' });
 

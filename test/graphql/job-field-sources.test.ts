@@ -1,5 +1,5 @@
 import { GraphQLObjectType } from 'graphql';
-import { EXCEPTION_FIELD_SOURCES, JOB_FIELD_SOURCES } from '../../src/graphql/job-attrs';
+import { EXCEPTION_FIELD_SOURCES, JOB_FIELD_SOURCES } from '../../src/graphql/selected-attributes';
 import { schema } from '../../src/graphql/schema';
 import { jobFieldsToAttrs } from '../../src/joblist';
 

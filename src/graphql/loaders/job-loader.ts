@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import type { FluxHandle } from '../../flux/handle';
 import { JobListIdsFuture, type JobRecord } from '../../joblist';
 import { jobLookupError } from '../errors';
-import { inServiceOrder } from '../job-attrs';
+import { inServiceOrder } from '../selected-attributes';
 
 export interface JobBatch {
   ids: bigint[];

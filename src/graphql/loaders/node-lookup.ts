@@ -4,7 +4,7 @@
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GraphQLContext } from '../context';
-import { attrsForJobSelection } from '../job-attrs';
+import { attrsForJobSelection } from '../selected-attributes';
 import { parseJobIdInput } from '../job-id-input';
 import { JobView } from '../job-view';
 

@@ -7,7 +7,7 @@ import { JobPager, type JobInfoOptions, type JobPage, type JobRecord } from '../
 import { builder } from '../builder';
 import type { GraphQLContext, PageLimits } from '../context';
 import { ErrorCode, graphqlError, jobNotFoundError } from '../errors';
-import { attrsForJobSelection } from '../job-attrs';
+import { attrsForJobSelection } from '../selected-attributes';
 import { canonicalQueryText, jobQueryFromArgs, type JobFilterArgs } from '../job-query';
 import { JobView } from '../job-view';
 import { decodeCursor, encodeCursor, queryFingerprint, type JobCursor } from '../pagination/cursor';

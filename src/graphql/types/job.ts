@@ -8,7 +8,7 @@ import { encodeJobId, type JobIdEncoding } from '../../flux/jobid';
 import type { Json } from '../../flux/json';
 import { builder } from '../builder';
 import { ErrorCode, graphqlError } from '../errors';
-import { attrsForJobSelection } from '../job-attrs';
+import { attrsForJobSelection } from '../selected-attributes';
 import { JobView } from '../job-view';
 import { JobExceptionRef } from './job-exception';
 import { JobIdEncodingEnum } from './job-id-encoding';
