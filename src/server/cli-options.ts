@@ -38,31 +38,26 @@ export function parseMaxNodes(text: string): number {
   return integerIn(text, 'The node limit', 1, 10_000_000);
 }
 
-export function parseLatency(text: string): number {
+/** A finite number from `min` to `max` (above `min` when `minExcluded`), or the sentence `refusal`. */
+function numberIn(text: string, min: number, max: number, refusal: string, minExcluded = false): number {
   const trimmed = text.trim();
   const value = Number(trimmed);
-  if (trimmed === '' || !Number.isFinite(value) || value < 0 || value > 60_000) {
-    throw new InvalidArgumentError('The latency must be a number of milliseconds from 0 to 60000.');
+  if (trimmed === '' || !Number.isFinite(value) || value < min || (minExcluded && value === min) || value > max) {
+    throw new InvalidArgumentError(refusal);
   }
   return value;
+}
+
+export function parseLatency(text: string): number {
+  return numberIn(text, 0, 60_000, 'The latency must be a number of milliseconds from 0 to 60000.');
 }
 
 export function parseShutdownGrace(text: string): number {
-  const trimmed = text.trim();
-  const value = Number(trimmed);
-  if (trimmed === '' || !Number.isFinite(value) || value < 0 || value > 3600) {
-    throw new InvalidArgumentError('The shutdown grace must be a number of seconds from 0 to 3600.');
-  }
-  return value;
+  return numberIn(text, 0, 3600, 'The shutdown grace must be a number of seconds from 0 to 3600.');
 }
 
 export function parseRequestTimeout(text: string): number {
-  const trimmed = text.trim();
-  const value = Number(trimmed);
-  if (trimmed === '' || !Number.isFinite(value) || value <= 0 || value > 3600) {
-    throw new InvalidArgumentError('The request timeout must be a number of seconds above 0, at most 3600.');
-  }
-  return value;
+  return numberIn(text, 0, 3600, 'The request timeout must be a number of seconds above 0, at most 3600.', true);
 }
 
 export function parseHost(text: string): string {
