@@ -78,6 +78,17 @@ function queueList(queue: unknown): string[] | undefined {
  * `{"and":[<constraint>?, userid?, name?, queue?, states/results?]}`, states and results ORed.
  */
 export function jobListPayload(request: JobListRequest = {}): JsonObject {
+  return listPlan(request).payload;
+}
+
+/** A job-list.list request with its defaults applied: the payload and the values it was built from. */
+interface ListPlan {
+  payload: JsonObject;
+  maxEntries: number;
+  attrs: string[];
+}
+
+function listPlan(request: JobListRequest): ListPlan {
   const maxEntries = integerOption(request.maxEntries ?? 1000, 'maxEntries');
   const since = request.since ?? 0.0;
   if (typeof since !== 'number' || !Number.isFinite(since)) {
@@ -96,12 +107,8 @@ export function jobListPayload(request: JobListRequest = {}): JsonObject {
   else if (states) terms.push({ states: [states] });
   else if (results) terms.push({ results: [results] });
 
-  return {
-    max_entries: maxEntries,
-    attrs: [...(request.attrs ?? ['all'])],
-    since,
-    constraint: { and: terms },
-  };
+  const attrs = [...(request.attrs ?? ['all'])];
+  return { payload: { max_entries: maxEntries, attrs, since, constraint: { and: terms } }, maxEntries, attrs };
 }
 
 /**
@@ -191,9 +198,8 @@ export class JobListRPC {
  */
 export function jobList(handle: FluxHandle, request: JobListRequest = {}): JobListRPC {
   const thresholdBytes = streamThresholdOption(request.streamThresholdBytes);
-  const payload = jobListPayload(request);
-  const streaming = shouldStream(payload.max_entries as number, payload.attrs as string[], thresholdBytes);
-  return new JobListRPC(handle, payload, streaming);
+  const plan = listPlan(request);
+  return new JobListRPC(handle, plan.payload, shouldStream(plan.maxEntries, plan.attrs, thresholdBytes));
 }
 
 export type JobListInactiveRequest = Pick<

@@ -4,7 +4,7 @@ import type { JsonObject } from '../flux/json';
 import { JobListError } from './errors';
 import { JobInfo, type JobInfoOptions } from './job-info';
 import { JobListIdsFuture, toJobIdInput, type JobIdInput } from './job-list-id';
-import { JobListRPC, jobListPayload, shouldStream, streamThresholdOption } from './job-list-rpc';
+import { jobList, JobListRPC, jobListPayload, streamThresholdOption, type JobListRequest } from './job-list-rpc';
 import type { JobRecord } from './job-record';
 import { systemUserDatabase, type UserDatabase } from './user-database';
 
@@ -163,9 +163,9 @@ export class JobList {
     }
   }
 
-  /** The job-list.list payload this query sends (when it is not an ID lookup). */
-  payload(): JsonObject {
-    return jobListPayload({
+  /** The job-list.list request this query makes (when it is not an ID lookup). */
+  private listRequest(): JobListRequest {
+    return {
       maxEntries: this.maxEntries,
       attrs: this.attrs,
       userid: this.userid,
@@ -175,15 +175,18 @@ export class JobList {
       name: this.name,
       queue: this.queue,
       constraint: this.constraint,
-    });
+    };
+  }
+
+  /** The job-list.list payload this query sends (when it is not an ID lookup). */
+  payload(): JsonObject {
+    return jobListPayload(this.listRequest());
   }
 
   /** Send the query: one list-id request per ID when `ids` was given, else one job-list.list. */
   fetchJobs(): JobListRPC | JobListIdsFuture {
     if (this.ids !== undefined) return new JobListIdsFuture(this.handle, this.ids, this.attrs);
-    const payload = this.payload();
-    const streaming = shouldStream(payload.max_entries as number, payload.attrs as string[], this.streamThresholdBytes);
-    return new JobListRPC(this.handle, payload, streaming);
+    return jobList(this.handle, { ...this.listRequest(), streamThresholdBytes: this.streamThresholdBytes });
   }
 
   /** The raw job records, without JobInfo; `errors` is updated for an ID lookup. */
