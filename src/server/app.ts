@@ -112,7 +112,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     plugins: [
       useMetrics(metrics, GRAPHQL_PATH),
       useRequestObservation(),
-      ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger, GRAPHQL_PATH)]),
+      ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useQueryLimits(queryLimits),
       useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),

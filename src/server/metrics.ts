@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
 import type { RpcOutcome } from './rpc-instrumentation';
-import { observationOf, secondsSince } from './request-observation';
+import { existingObservationOf, observationOf, secondsSince } from './request-observation';
 
 export const METRICS_PATH = '/metrics';
 
@@ -65,8 +65,9 @@ export function useMetrics(metrics: ServerMetrics, graphqlPath: string): Plugin 
       }
     },
     onResponse({ request, response }) {
-      if (new URL(request.url).pathname !== graphqlPath) return;
-      const observation = observationOf(request);
+      // Begun in onRequest for the GraphQL path alone, so no URL is parsed again here.
+      const observation = existingObservationOf(request);
+      if (observation === undefined) return;
       metrics.requestEnded(response.status, secondsSince(observation), observation.errorCodes);
     },
   };

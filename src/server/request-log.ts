@@ -6,7 +6,7 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { observationOf, secondsSince, type RequestObservation } from './request-observation';
+import { existingObservationOf, observationOf, secondsSince, type RequestObservation } from './request-observation';
 
 function noteErrorCodes(observation: RequestObservation, result: ExecutionResult): void {
   for (const error of result.errors ?? []) {
@@ -30,11 +30,12 @@ export function useRequestObservation(): Plugin {
   };
 }
 
-export function useRequestLog(logger: Logger, graphqlPath: string): Plugin {
+/** Reads the observations useMetrics begins for GraphQL requests, so it must come after it. */
+export function useRequestLog(logger: Logger): Plugin {
   return {
     onResponse({ request, response }) {
-      if (new URL(request.url).pathname !== graphqlPath) return;
-      const observation = observationOf(request);
+      const observation = existingObservationOf(request);
+      if (observation === undefined) return;
       logger.info(
         {
           reqId: observation.id,

@@ -27,6 +27,11 @@ export function observationOf(request: Request): RequestObservation {
   return observation;
 }
 
+/** The request's observation if one was begun (only GraphQL requests get one), without beginning one. */
+export function existingObservationOf(request: Request): RequestObservation | undefined {
+  return observations.get(request);
+}
+
 export function secondsSince(observation: RequestObservation): number {
   return Number(process.hrtime.bigint() - observation.startedAt) / 1e9;
 }
