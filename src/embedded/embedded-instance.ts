@@ -5,7 +5,10 @@
 import { Role } from '../flux/constants';
 import type { Json } from '../flux/json';
 import { EmbeddedHandle, type EmbeddedHandleOptions } from './wire/embedded-handle';
+import { BrokerAttributes } from './service/broker-attributes';
 import { JobListService } from './service/job-list-service';
+import { routeServices } from './service/service-router';
+import type { ServiceHandler } from './service/service-types';
 import { JobStore } from './store/job-store';
 import { JournalGate } from './service/journal-gate';
 import type { JobSink } from './store/job-documents';
@@ -33,11 +36,14 @@ export interface EmbeddedInstanceOptions {
 export class EmbeddedInstance {
   readonly store: JobStore;
   readonly service: JobListService;
+  /** Everything a client of this instance can ask: job-list, and the broker's attr.get. */
+  readonly services: ServiceHandler & { readonly names: readonly string[] };
   /** Where workloads deliver jobs and events (held back while job-list is paused). */
   readonly sink: JobSink;
   readonly now: () => number;
   readonly ownerUserid: number;
   readonly uri: string;
+  private readonly instanceSize: number;
 
   constructor(options: EmbeddedInstanceOptions = {}) {
     let service: JobListService | undefined;
@@ -56,6 +62,16 @@ export class EmbeddedInstance {
     this.now = options.now ?? (() => Date.now() / 1000);
     this.ownerUserid = options.ownerUserid ?? 0;
     this.uri = options.uri ?? 'embedded:';
+    this.instanceSize = options.instanceSize ?? 1;
+    this.services = this.servicesOwnedBy(this.ownerUserid);
+  }
+
+  /**
+   * The instance's services for a broker whose instance owner is `owner` (a wire broker stamps
+   * its own uid on its clients' requests, so that is who owns the instance it serves).
+   */
+  servicesOwnedBy(owner: number): ServiceHandler & { readonly names: readonly string[] } {
+    return routeServices({ 'job-list': this.service, attr: new BrokerAttributes({ owner, size: this.instanceSize }) });
   }
 
   /**
@@ -68,7 +84,7 @@ export class EmbeddedInstance {
 
   /** A handle to this instance; by default with the owner's credentials. */
   handle(options: EmbeddedHandleOptions = {}): EmbeddedHandle {
-    return new EmbeddedHandle(this.service, {
+    return new EmbeddedHandle(this.services, {
       uri: this.uri,
       userid: this.ownerUserid,
       rolemask: Role.OWNER,

@@ -1,10 +1,22 @@
 import type { Json, JsonObject } from './json';
 
+/** Who a request is made for, as RFC 6 message credentials: a uid and a mask of Role bits. */
+export interface MessageCredentials {
+  userid: number;
+  rolemask: number;
+}
+
 export interface RpcOptions {
   /** Target broker rank; FLUX_NODEID_ANY by default. */
   nodeid?: number;
   /** Give up with a FLUX_TIMEOUT error after this many milliseconds (connector default otherwise). */
   timeoutMs?: number;
+  /**
+   * Credentials to put in the request message, so that Flux answers as it would answer that user.
+   * Flux keeps them only on a connection of the instance owner; from anyone else the broker
+   * stamps the connection's own.
+   */
+  credentials?: MessageCredentials;
 }
 
 /**

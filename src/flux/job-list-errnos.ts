@@ -11,4 +11,6 @@ export const JobListErrno = {
   INVALID_PAYLOAD: Errno.EPROTO,
   /** list: the search used up `[job-list] max_comparisons` ("Excessive comparisons made, ..."). */
   EXCESSIVE_COMPARISONS: Errno.EINVAL,
+  /** The caller may not use the method: job-stats in private mode, config-reload by a non-owner. */
+  NOT_PERMITTED: Errno.EPERM,
 } as const;

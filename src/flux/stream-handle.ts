@@ -6,7 +6,7 @@
  */
 import { Errno, FLUX_NODEID_ANY, FLUX_NODEID_UPSTREAM, FLUX_USERID_UNKNOWN, Role } from './constants';
 import { FluxError, FluxRpcError, FluxUnavailableError } from './errors';
-import type { FluxHandle, RpcOptions } from './handle';
+import type { FluxHandle, MessageCredentials, RpcOptions } from './handle';
 import type { Json, JsonObject } from './json';
 import type { ByteTransport, TransportFactory } from './byte-transport';
 import {
@@ -43,7 +43,7 @@ export interface StreamHandleOptions {
    * libflux's FLUX_HANDLE_USERID/ROLEMASK testing options do. A broker only
    * honours them on its owner's connections.
    */
-  credentials?: { userid: number; rolemask: number };
+  credentials?: MessageCredentials;
 }
 
 /** Lowest free matchtag first, as libflux's tag pool hands them out. */
@@ -104,6 +104,14 @@ interface Link {
 function checkTopic(topic: string): void {
   if (typeof topic !== 'string' || topic.length === 0) {
     throw new FluxError('FLUX_PROTOCOL', `topic: expected a non-empty string, received ${JSON.stringify(topic)}`);
+  }
+}
+
+function checkCredentials(credentials: MessageCredentials): void {
+  for (const [name, value] of [['userid', credentials.userid], ['rolemask', credentials.rolemask]] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new FluxError('FLUX_PROTOCOL', `credentials ${name}: expected an unsigned 32-bit integer, received ${value}`);
+    }
   }
 }
 
@@ -203,14 +211,16 @@ export class StreamHandle implements FluxHandle {
         throw new FluxError('FLUX_PROTOCOL', `${topic}: cannot encode the request payload: ${(err as Error).message}`, { cause: err });
       }
     }
+    const credentials = options.credentials ?? this.options.credentials;
+    if (credentials !== undefined) checkCredentials(credentials);
     let flags = MessageFlag.TOPIC | MessageFlag.ROUTE;
     if (payloadBytes !== undefined) flags |= MessageFlag.PAYLOAD;
     if (streaming) flags |= MessageFlag.STREAMING;
     return {
       type: MessageType.REQUEST,
       flags,
-      userid: this.options.credentials?.userid ?? FLUX_USERID_UNKNOWN,
-      rolemask: this.options.credentials?.rolemask ?? Role.NONE,
+      userid: credentials?.userid ?? FLUX_USERID_UNKNOWN,
+      rolemask: credentials?.rolemask ?? Role.NONE,
       aux1: nodeid,
       aux2: 0,
       routes: [],

@@ -1,7 +1,9 @@
+import { userInfo } from 'node:os';
 import type { GraphQLError } from 'graphql';
 import type { FluxHandle } from '../flux/handle';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { JobLoader, type JobBatchListener } from './loaders/job-loader';
+import type { Viewer } from './viewer';
 
 /** Page sizes for connections: used when neither first nor last is given, and the most allowed. */
 export interface PageLimits {
@@ -13,7 +15,9 @@ export const DEFAULT_PAGE_LIMITS: PageLimits = { defaultPageSize: 50, maxPageSiz
 
 /** What every resolver of one request sees. Built fresh per request: nothing here is shared. */
 export interface GraphQLContext {
+  /** Carries this request's user's credentials on every RPC (or the server's own, for an admin). */
   handle: FluxHandle;
+  viewer: Viewer;
   /** Batches and caches every job-by-ID lookup of this request. */
   jobLoader: JobLoader;
   pageLimits: PageLimits;
@@ -30,6 +34,8 @@ export interface GraphQLContext {
 
 export interface ContextOptions {
   handle: FluxHandle;
+  /** Default: the user this process runs as, served with its own credentials. */
+  viewer?: Viewer;
   pageLimits?: PageLimits;
   jobInfo?: JobInfoOptions;
   userDatabase?: UserDatabase;
@@ -43,9 +49,21 @@ function jobInfoWithUsers(jobInfo: JobInfoOptions, users: UserDatabase | undefin
   return { ...jobInfo, usernameOf: (uid) => users.nameOf(uid) };
 }
 
+let processUser: Viewer | undefined;
+
+/** The user this process runs as: who every request is served for when the server does not authenticate. */
+export function processViewer(): Viewer {
+  if (processUser === undefined) {
+    const me = userInfo();
+    processUser = { username: me.username, userid: me.uid, admin: true };
+  }
+  return processUser;
+}
+
 export function createGraphQLContext(options: ContextOptions): GraphQLContext {
   return {
     handle: options.handle,
+    viewer: options.viewer ?? processViewer(),
     jobLoader: new JobLoader(options.handle, options.onJobBatch),
     pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
     jobInfo: jobInfoWithUsers(options.jobInfo ?? {}, options.userDatabase),

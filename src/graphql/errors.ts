@@ -23,6 +23,8 @@ export const ErrorCode = {
   TOO_MANY_COMPARISONS: 'TOO_MANY_COMPARISONS',
   /** A job asked for by ID in jobs(ids:) that Flux does not know; the other jobs are still returned. */
   JOB_NOT_FOUND: 'JOB_NOT_FOUND',
+  /** Flux refused the user this request is for (EPERM); its text is passed on. */
+  FORBIDDEN: 'FORBIDDEN',
   /** The Flux instance cannot be reached (connection refused, lost or timed out). */
   FLUX_UNAVAILABLE: 'FLUX_UNAVAILABLE',
   /** The request ran past the server's deadline for one request (--request-timeout). */
@@ -62,6 +64,9 @@ function fluxFailureError(error: FluxError): CodedFailure | undefined {
       return undefined;
     case JobListFailure.TOO_MANY_COMPARISONS:
       if (error instanceof FluxRpcError) return { error: graphqlError(ErrorCode.TOO_MANY_COMPARISONS, error.text), causedByClient: true };
+      return undefined;
+    case JobListFailure.FORBIDDEN:
+      if (error instanceof FluxRpcError) return { error: graphqlError(ErrorCode.FORBIDDEN, error.message, { errno: error.errnoName }), causedByClient: true };
       return undefined;
     case JobListFailure.NOT_FOUND:
     case JobListFailure.ERROR_RESPONSE:

@@ -9,6 +9,7 @@ import './types/job';
 import './types/job-connection';
 import './types/job-stats';
 import './types/job-attributes-query';
+import './types/viewer';
 
 builder.queryType({ description: 'Jobs of one Flux instance, read through its job-list service.' });
 

@@ -15,6 +15,8 @@ export const JobListFailure = {
   INVALID_CONSTRAINT: 'INVALID_CONSTRAINT',
   /** list: the search ran out of Flux's comparison budget. */
   TOO_MANY_COMPARISONS: 'TOO_MANY_COMPARISONS',
+  /** Flux refused the caller (EPERM): the user this request is for may not do this. */
+  FORBIDDEN: 'FORBIDDEN',
   /** The instance could not be reached, or the connection to it was lost. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** No response within the per-RPC timeout. */
@@ -27,6 +29,7 @@ export const JobListFailure = {
 export type JobListFailure = (typeof JobListFailure)[keyof typeof JobListFailure];
 
 function classifyErrorResponse(error: FluxRpcError): JobListFailure {
+  if (error.errno === JobListErrno.NOT_PERMITTED) return JobListFailure.FORBIDDEN;
   if (error.topic === LIST_ID_TOPIC && error.errno === JobListErrno.UNKNOWN_JOB) return JobListFailure.NOT_FOUND;
   if (error.topic === LIST_TOPIC) {
     // job-list answers every payload it cannot use with EPROTO. A list payload from this port

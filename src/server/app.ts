@@ -4,10 +4,15 @@
  * call app.fetch(...) in tests, or hand it to http.createServer (see serve.ts).
  */
 import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import { Role } from '../flux/constants';
+import { withCredentials } from '../flux/credentials-handle';
 import { withDeadline } from '../flux/deadline-handle';
 import type { FluxHandle } from '../flux/handle';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
-import { createGraphQLContext, DEFAULT_PAGE_LIMITS, type GraphQLContext, type PageLimits } from '../graphql/context';
+import { createGraphQLContext, DEFAULT_PAGE_LIMITS, processViewer, type GraphQLContext, type PageLimits } from '../graphql/context';
+import type { Viewer } from '../graphql/viewer';
+import { useAuthentication, type IdentityOptions } from './auth/use-authentication';
+import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit } from './concurrency-limit';
 import { codedExecutionError } from '../graphql/errors';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
@@ -59,6 +64,21 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** One JSON line per GraphQL request (default: none). */
   requestLogger?: Logger;
+  /**
+   * Who each request is for (default: nobody authenticates, and every request is served as the
+   * user this process runs as, with the handle's own credentials).
+   */
+  identity?: IdentityOptions;
+  /** Most GraphQL requests of one user in flight at once (default 32); HTTP 429 beyond. */
+  maxConcurrentPerUser?: number;
+}
+
+/**
+ * The handle a request's resolvers use: with the viewer's credentials in every message, so that
+ * Flux applies its access rules to them; an admin gets the server's own.
+ */
+function handleFor(viewer: Viewer, handle: FluxHandle): FluxHandle {
+  return viewer.admin ? handle : withCredentials(handle, { userid: viewer.userid, rolemask: Role.USER });
 }
 
 
@@ -87,6 +107,8 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
   const metrics = options.metrics ?? new ServerMetrics();
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+  const identity = options.identity;
+  const anonymous: Viewer = identity === undefined ? processViewer() : { ...identity.serverUser, admin: true };
 
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -99,11 +121,12 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     maxRequestBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     context: ({ request }) => {
       const observation = observationOf(request);
+      const viewer = observation.viewer ?? anonymous;
       const observed = observeRpcs(withDeadline(handle, requestTimeoutMs), (topic, seconds, outcome) => {
         observation.rpcCount++;
         metrics.observeRpc(topic, seconds, outcome);
       });
-      return createGraphQLContext({ handle: observed, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase });
+      return createGraphQLContext({ handle: handleFor(viewer, observed), viewer, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase });
     },
     maskedErrors: {
       // Failures a client can act on keep their message and get a code; the rest stay masked.
@@ -112,6 +135,8 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     plugins: [
       useMetrics(metrics, GRAPHQL_PATH),
       useRequestObservation(),
+      ...(identity === undefined ? [] : [useAuthentication(identity, GRAPHQL_PATH)]),
+      useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER),
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useQueryLimits(queryLimits),

@@ -9,6 +9,7 @@ import { describeWorkload, forEachJob } from '../embedded/workload/generate';
 import { LiveWorkload } from '../embedded/workload/live';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { openSnapshotBackend, type SnapshotSettings } from './snapshot-backend';
+import { ownerOf, processUser } from './server-user';
 
 export interface EmbeddedSettings {
   /** Jobs in the generated history. */
@@ -19,6 +20,8 @@ export interface EmbeddedSettings {
   live: boolean;
   /** Delay added to every RPC, in milliseconds. */
   latencyMs: number;
+  /** As Flux's `[access] private-mode`: users other than the owner see only their own jobs. */
+  privateMode?: boolean;
 }
 
 /** How an embedded instance keeps time; the defaults are for real use, the rest for tests. */
@@ -44,6 +47,11 @@ export interface Backend {
   userDatabase?: UserDatabase;
   /** What keeps a live embedded instance changing (absent for --no-live, snapshots and real instances). */
   liveWorkload?: LiveWorkload;
+  /**
+   * The user the server's connection acts as (its requests carry this uid unless they say
+   * otherwise); unknown over ssh://, where it is whoever the remote account is.
+   */
+  serverUser?: { userid: number; username: string };
   close(): Promise<void>;
 }
 
@@ -88,6 +96,7 @@ export async function openEmbeddedInstance(settings: EmbeddedSettings, options: 
     uri: embeddedDescription(settings),
     queues: workload.queues,
     ownerUserid: workload.owner,
+    privateMode: settings.privateMode === true,
     // Derived fields (runtime, time left) and the live workload must read the same clock.
     now: clock,
   });
@@ -136,7 +145,12 @@ export async function openBackend(
   if (settings.snapshot !== undefined) return openSnapshotBackend(settings.snapshot, { latencyMs: settings.embedded.latencyMs });
   if (settings.fluxUri !== undefined) {
     const handle = await openHandle(settings.fluxUri);
-    return { handle, description: settings.fluxUri, close: () => handle.close() };
+    return {
+      handle,
+      description: settings.fluxUri,
+      ...(settings.fluxUri.startsWith('local://') ? { serverUser: processUser() } : {}),
+      close: () => handle.close(),
+    };
   }
   const embedded = await openEmbeddedInstance(settings.embedded, options);
   const handle = embedded.instance.handle({ latencyMs: settings.embedded.latencyMs });
@@ -147,6 +161,7 @@ export async function openBackend(
     },
     jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf },
     ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
+    serverUser: ownerOf(embedded),
     ...(embedded.liveWorkload === undefined ? {} : { liveWorkload: embedded.liveWorkload }),
     close: async () => {
       await handle.close();

@@ -31,6 +31,8 @@ import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
 import { applyConfigFile, ConfigFileError } from './config-file';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
+import type { AccessSettings } from './auth/auth-settings';
+import { accessSettingsFrom, addAccessOptions, type AccessFlags } from './auth/access-options';
 
 export const USAGE_ERROR_EXIT_CODE = 2;
 
@@ -56,6 +58,12 @@ export interface ServeSettings {
   requestLog?: boolean;
   /** Deadline for the Flux RPCs of one request, in seconds (default 60). */
   requestTimeoutSeconds?: number;
+  /** How users are authenticated and who is an admin (default: no authentication). */
+  access?: AccessSettings;
+  /** Serve without authentication on a non-loopback address. */
+  allowAnonymous?: boolean;
+  /** Most GraphQL requests of one user in flight at once. */
+  maxConcurrentPerUser?: number;
 }
 
 export interface BrokerSettings {
@@ -78,9 +86,10 @@ interface EmbeddedFlags {
   seed: number;
   live: boolean;
   latency: number;
+  privateMode?: boolean;
 }
 
-const EMBEDDED_FLAGS: readonly (keyof EmbeddedFlags)[] = ['jobs', 'seed', 'live', 'latency'];
+const EMBEDDED_FLAGS: readonly (keyof EmbeddedFlags)[] = ['jobs', 'seed', 'live', 'latency', 'privateMode'];
 
 function addEmbeddedOptions(command: Command): Command {
   return command
@@ -89,17 +98,18 @@ function addEmbeddedOptions(command: Command): Command {
     .option('--live', 'embedded instance: keep submitting and running jobs after start-up (default)', true)
     .option('--no-live', 'embedded instance: a fixed set of jobs that never changes')
     .option('--latency <ms>', 'embedded instance: delay added to every RPC, in milliseconds', parseLatency, 0)
+    .option('--private-mode', "embedded instance: as Flux's [access] private-mode, each user sees only their own jobs and no job-stats")
     .option('--config <file>', 'read options from this TOML file (long option names as keys); the command line and environment win');
 }
 
 function embeddedSettings(flags: EmbeddedFlags): EmbeddedSettings {
-  return { jobs: flags.jobs, seed: flags.seed, live: flags.live, latencyMs: flags.latency };
+  return { jobs: flags.jobs, seed: flags.seed, live: flags.live, latencyMs: flags.latency, ...(flags.privateMode === true ? { privateMode: true } : {}) };
 }
 
 /** Options of the embedded instance that were given on the command line. */
 function explicitEmbeddedFlags(command: Command): string[] {
   return EMBEDDED_FLAGS.filter((flag) => command.getOptionValueSource(flag) === 'cli').map((flag) =>
-    flag === 'live' ? '--live/--no-live' : `--${flag}`,
+    flag === 'live' ? '--live/--no-live' : flag === 'privateMode' ? '--private-mode' : `--${flag}`,
   );
 }
 
@@ -121,7 +131,11 @@ function snapshotSettings(flags: EmbeddedFlags & { snapshot?: string }, command:
       code: 'flux-graphql.conflictingOptions',
     });
   }
-  return { path: flags.snapshot, live: command.getOptionValueSource('live') === 'cli' ? flags.live : false };
+  return {
+    path: flags.snapshot,
+    live: command.getOptionValueSource('live') === 'cli' ? flags.live : false,
+    ...(flags.privateMode === true ? { privateMode: true } : {}),
+  };
 }
 
 /** The version of package.json, which sits two levels up from both src/server and dist/server. */
@@ -147,7 +161,7 @@ export function createProgram(actions: CommandActions): Command {
       }
     });
 
-  addEmbeddedOptions(
+  const serve = addEmbeddedOptions(
     program
       .command('serve')
       .description(
@@ -171,9 +185,10 @@ export function createProgram(actions: CommandActions): Command {
     .option('--max-body-bytes <n>', 'largest request body accepted (HTTP 413 beyond)', parseBodyBytes, DEFAULT_MAX_BODY_BYTES)
     .option('--request-timeout <seconds>', 'deadline for all the Flux RPCs of one request (FLUX_TIMEOUT beyond)', parseRequestTimeout, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
     .option('--no-request-log', 'do not write a JSON line per GraphQL request to standard output')
-    .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
+    .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, []);
+  addAccessOptions(serve)
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; requestLog: boolean; requestTimeout: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & AccessFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; requestLog: boolean; requestTimeout: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -200,7 +215,12 @@ export function createProgram(actions: CommandActions): Command {
           code: 'flux-graphql.conflictingOptions',
         });
       }
+      const access = accessSettingsFrom(flags, command);
+      if (typeof access === 'string') command.error(`error: ${access}`, { exitCode: USAGE_ERROR_EXIT_CODE, code: 'flux-graphql.conflictingOptions' });
       await actions.serve({
+        access,
+        ...(flags.allowAnonymous === true ? { allowAnonymous: true } : {}),
+        maxConcurrentPerUser: flags.maxConcurrentPerUser,
         port: flags.port,
         host: flags.host,
         ...(fluxUri === undefined ? {} : { fluxUri }),

@@ -39,6 +39,7 @@ export function useRequestLog(logger: Logger): Plugin {
       logger.info(
         {
           reqId: observation.id,
+          user: observation.viewer?.username ?? null,
           operation: observation.operationName ?? null,
           status: response.status,
           durationMs: Math.round(secondsSince(observation) * 1e4) / 10,

@@ -4,6 +4,7 @@
  * factory meet on the Request object, which yoga hands to each of them.
  */
 import { randomUUID } from 'node:crypto';
+import type { Viewer } from '../graphql/viewer';
 
 export interface RequestObservation {
   readonly id: string;
@@ -11,6 +12,8 @@ export interface RequestObservation {
   operationName?: string;
   rpcCount: number;
   errorCodes: Set<string>;
+  /** Who the request is served for, once authenticated. */
+  viewer?: Viewer;
 }
 
 const observations = new WeakMap<Request, RequestObservation>();

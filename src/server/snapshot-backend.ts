@@ -6,6 +6,7 @@
  */
 import { openSnapshotInstance, type SnapshotSummary } from '../embedded/snapshot/instance';
 import { systemUserDatabase } from '../joblist/user-database';
+import { ownerOf } from './server-user';
 import type { Backend, EmbeddedBackend } from './backend';
 
 export interface SnapshotSettings {
@@ -13,6 +14,8 @@ export interface SnapshotSettings {
   path: string;
   /** Run the clock on from the snapshot's time instead of freezing it. */
   live: boolean;
+  /** As Flux's `[access] private-mode`: users other than the owner see only their own jobs. */
+  privateMode?: boolean;
 }
 
 /** e.g. "snapshot /data/jobs.json: 59 jobs of local:///run/flux/local taken 2026-11-25T20:43:18Z, frozen". */
@@ -24,7 +27,7 @@ export function snapshotDescription(settings: SnapshotSettings, summary: Snapsho
 
 /** The snapshot's instance, for the wire broker. Throws SnapshotError for a bad file. */
 export async function openSnapshotEmbedded(settings: SnapshotSettings): Promise<EmbeddedBackend> {
-  const { instance, summary } = await openSnapshotInstance(settings.path, { clock: settings.live ? 'running' : 'frozen' });
+  const { instance, summary } = await openSnapshotInstance(settings.path, { clock: settings.live ? 'running' : 'frozen', privateMode: settings.privateMode === true });
   return {
     instance,
     service: instance.service,
@@ -46,6 +49,7 @@ export async function openSnapshotBackend(settings: SnapshotSettings, options: {
     handle,
     description: embedded.description,
     jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf },
+    serverUser: ownerOf(embedded),
     close: async () => {
       await handle.close();
       await embedded.close();

@@ -12,6 +12,7 @@ import type { BrokerSettings, ServeSettings } from './cli';
 import { serveBroker } from '../embedded/wire/broker';
 import { withLatency } from '../embedded/wire/latency';
 import { openSnapshotEmbedded } from './snapshot-backend';
+import { setUpIdentity } from './auth/identity-setup';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -80,7 +81,24 @@ function onSignals(stop: () => Promise<void>, log: Log): void {
 export async function startServer(settings: ServeSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<RunningServer> {
   const log = options.log ?? consoleLog;
   const backend = await openBackend(settings, { onLiveError: (error) => log(liveFailure(error)) });
+  let identity;
+  try {
+    identity = await setUpIdentity({
+      access: settings.access ?? { auth: { mode: 'none' }, admins: [], ownJobsOnly: false },
+      host: settings.host,
+      allowAnonymous: settings.allowAnonymous === true,
+      handle: backend.handle,
+      serverUser: backend.serverUser,
+      ...(backend.userDatabase === undefined ? {} : { userDatabase: backend.userDatabase }),
+      warn: log,
+    });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   const app = createApp({
+    identity,
+    ...(settings.maxConcurrentPerUser === undefined ? {} : { maxConcurrentPerUser: settings.maxConcurrentPerUser }),
     handle: backend.handle,
     // Read on every /healthz request: a live workload that failed is no longer described as live.
     backend: () => backend.description,
@@ -119,9 +137,12 @@ export async function startBroker(settings: BrokerSettings, options: { log?: Log
     settings.snapshot === undefined
       ? await openEmbeddedInstance(settings.embedded, { onLiveError: (error) => log(liveFailure(error)) })
       : await openSnapshotEmbedded(settings.snapshot);
+  // Every client of this broker gets its credentials, so this process's user owns the instance it serves.
+  const owner = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const services = instance.instance.servicesOwnedBy(owner);
   let broker;
   try {
-    broker = await serveBroker(withLatency(instance.service, settings.embedded.latencyMs), { path: settings.listen });
+    broker = await serveBroker(withLatency(services, settings.embedded.latencyMs), { path: settings.listen, userid: owner, serviceNames: services.names });
   } catch (error) {
     await instance.close();
     throw error;

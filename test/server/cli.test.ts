@@ -46,7 +46,10 @@ describe('flux-graphql serve', () => {
     const actions = recordingActions();
     expect(await runCli(['serve'], actions)).toBe(0);
     expect(actions.serves).toEqual([
-      { port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50, shutdownGraceSeconds: 10, maxBodyBytes: 1048576, maxNodes: 10000, requestLog: true, requestTimeoutSeconds: 60 },
+      {
+        port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50, shutdownGraceSeconds: 10, maxBodyBytes: 1048576, maxNodes: 10000, requestLog: true, requestTimeoutSeconds: 60,
+        access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32,
+      },
     ]);
   });
 
@@ -58,6 +61,7 @@ describe('flux-graphql serve', () => {
       {
         port: 4100, host: '0.0.0.0', embedded: { jobs: 5000, seed: 7, live: false, latencyMs: 2.5 }, maxPageSize: 200, defaultPageSize: 25,
         shutdownGraceSeconds: 2.5, maxBodyBytes: 65536, maxNodes: 500, requestLog: false, requestTimeoutSeconds: 5, corsOrigins: ['https://dash.example.org'],
+        access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32,
       },
     ]);
   });

@@ -3,7 +3,7 @@
  * Payloads travel as JSON values (no encoding), responses as the service sends them; error
  * responses become FluxRpcError, as from a real connection.
  */
-import { Errno, Role } from '../../flux/constants';
+import { Errno, FLUX_USERID_UNKNOWN, Role } from '../../flux/constants';
 import { FluxError, FluxRpcError } from '../../flux/errors';
 import type { FluxHandle, RpcOptions } from '../../flux/handle';
 import type { Json, JsonObject } from '../../flux/json';
@@ -61,7 +61,21 @@ export class EmbeddedHandle implements FluxHandle {
     this.service = withLatency(service, latency);
   }
 
-  private request(topic: string, payload: JsonObject | undefined, streaming: boolean, sender: string): ServiceRequest {
+  /**
+   * As a broker does: the owner's connection may present other credentials (an unknown userid or
+   * an empty rolemask is filled in from the connection); anyone else's requests carry their own.
+   */
+  private credentialsFor(options: RpcOptions): { userid: number; rolemask: number } {
+    const own = { userid: this.userid, rolemask: this.rolemask };
+    const asked = options.credentials;
+    if (asked === undefined || (this.rolemask & Role.OWNER) === 0) return own;
+    return {
+      userid: asked.userid === FLUX_USERID_UNKNOWN ? own.userid : asked.userid,
+      rolemask: asked.rolemask === Role.NONE ? own.rolemask : asked.rolemask,
+    };
+  }
+
+  private request(topic: string, payload: JsonObject | undefined, streaming: boolean, sender: string, options: RpcOptions): ServiceRequest {
     let senders = this.usedBy.get(serviceOf(topic));
     if (senders === undefined) this.usedBy.set(serviceOf(topic), (senders = new Set()));
     senders.add(sender);
@@ -69,8 +83,7 @@ export class EmbeddedHandle implements FluxHandle {
       topic,
       payload: payload === undefined ? { kind: 'none' } : { kind: 'json', value: payload },
       streaming,
-      userid: this.userid,
-      rolemask: this.rolemask,
+      ...this.credentialsFor(options),
       sender,
     };
   }
@@ -103,7 +116,7 @@ export class EmbeddedHandle implements FluxHandle {
         timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
       }
       const cancel = soon(() => {
-        const request = this.request(topic, payload, false, this.clientId);
+        const request = this.request(topic, payload, false, this.clientId, options);
         this.service.handle(request, (response: ServiceResponse) => {
           const errnum = response.errnum ?? 0;
           if (errnum === 0) finish(() => resolve(response.payload));
@@ -132,7 +145,7 @@ export class EmbeddedHandle implements FluxHandle {
       this.pending.delete(entry);
       cancel();
       // Tell the service this stream's caller is gone (drops streamed job-stats watchers).
-      if (!this.closed) this.service.handle(this.request(`${serviceOf(topic)}.disconnect`, undefined, false, sender), () => {});
+      if (!this.closed) this.service.handle(this.request(`${serviceOf(topic)}.disconnect`, undefined, false, sender, options), () => {});
     };
     const stream = new ResponseStream(release);
     const entry: Pending = {
@@ -158,7 +171,7 @@ export class EmbeddedHandle implements FluxHandle {
     this.pending.add(entry);
     arm();
     cancel = soon(() => {
-      this.service.handle(this.request(topic, payload, true, sender), (response) => {
+      this.service.handle(this.request(topic, payload, true, sender, options), (response) => {
         if (released) return;
         const errnum = response.errnum ?? 0;
         if (errnum === 0) {
