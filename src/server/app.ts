@@ -135,7 +135,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     plugins: [
       useMetrics(metrics, GRAPHQL_PATH),
       useRequestObservation(),
-      ...(identity === undefined ? [] : [useAuthentication(identity, GRAPHQL_PATH)]),
+      ...(identity === undefined ? [] : [useAuthentication(identity, GRAPHQL_PATH, options.graphiql !== false)]),
       useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER),
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),

@@ -29,9 +29,12 @@ export function peerAddressOf(serverContext: unknown): string | undefined {
   return typeof address === 'string' ? address : undefined;
 }
 
-/** The GraphiQL page itself holds no data, so a browser may load it before it has a token to send. */
-function isGraphiQLPage(request: Request, url: URL): boolean {
-  return request.method === 'GET' && !url.searchParams.has('query') && (request.headers.get('accept') ?? '').includes('text/html');
+/**
+ * The GraphiQL page holds no data, so a browser may load it before it has a token to send.
+ * yoga answers such a request with the page, never with a result, as long as GraphiQL is on.
+ */
+function isGraphiQLPage(request: Request): boolean {
+  return request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
 }
 
 export async function identify(options: IdentityOptions, request: Request, peerAddress: string | undefined): Promise<Viewer | Refusal> {
@@ -56,10 +59,10 @@ function refusalResponse(refusal: Refusal, fetchAPI: { Response: typeof Response
 }
 
 /** Needs the observation that useMetrics begins for GraphQL requests, so it must come after it. */
-export function useAuthentication(options: IdentityOptions, graphqlPath: string): Plugin {
+export function useAuthentication(options: IdentityOptions, graphqlPath: string, graphiql: boolean): Plugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (url.pathname !== graphqlPath || isGraphiQLPage(request, url)) return;
+      if (url.pathname !== graphqlPath || (graphiql && isGraphiQLPage(request))) return;
       const identity = await identify(options, request, peerAddressOf(serverContext));
       if ('status' in identity) {
         observationOf(request).errorCodes.add(identity.code);
