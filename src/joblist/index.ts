@@ -24,6 +24,7 @@ export { stateToString, resultToString, type NameFormat } from './state-names';
 export { formatFsd } from './fsd';
 export { signalDescription } from './signal-description';
 export { systemUserDatabase, parsePasswd, type UserDatabase } from './user-database';
-export { JobPager, type JobSource, type JobPage, type PageEdge, type PageOptions } from './job-pager';
+export { JobPager, type JobSource, type JobPage, type PageEdge, type PageOptions, type Pager } from './job-pager';
+export { IdListPager, type IdListPosition, type JobLookup } from './id-list-pager';
 export { type OrderPosition } from './job-order';
 export { JobQuery, type JobQueryOptions } from './job-query';

@@ -29,16 +29,29 @@ export interface JobSource {
   list(extra: JsonObject | undefined, maxEntries: number, attrs: readonly string[]): Promise<JobRecord[]>;
 }
 
-export interface PageEdge {
+export interface PageEdge<P = OrderPosition> {
   record: JobRecord;
   /** Computed on demand: only positions a client selects (as cursors) are written. */
-  position: () => OrderPosition;
+  position: () => P;
 }
 
-export interface JobPage {
-  edges: PageEdge[];
+export interface JobPage<P = OrderPosition> {
+  edges: PageEdge<P>[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+}
+
+/**
+ * Relay windowing over one source of jobs, whose positions are P. Both directions take the
+ * window's bounds in the order they apply: forward counts from `after`, backward from `before`.
+ */
+export interface Pager<P> {
+  /** `first` jobs after `after` (and before `before`, when given). */
+  forward(first: number, after?: P, before?: P): Promise<JobPage<P>>;
+  /** `last` jobs before `before` (and after `after`, when given). */
+  backward(last: number, before?: P, after?: P): Promise<JobPage<P>>;
+  /** How many jobs the source has in all. */
+  count(): Promise<number>;
 }
 
 export interface PageOptions {
@@ -82,13 +95,12 @@ function noCursor(): OrderPosition {
   throw new Error('cursor requested although the selection did not ask for cursors');
 }
 
-export class JobPager {
+export class JobPager implements Pager<OrderPosition> {
   constructor(
     private readonly source: JobSource,
     private readonly options: PageOptions,
   ) {}
 
-  /** `first` jobs after `after` (and before `before`, when given). */
   async forward(first: number, after?: OrderCursor, before?: OrderCursor): Promise<JobPage> {
     const placeJobs = this.options.needCursors || after !== undefined || before !== undefined;
     const attrs = placeJobs ? union(this.options.attrs, POSITION_ATTRS) : [...this.options.attrs];
@@ -135,7 +147,6 @@ export class JobPager {
     }
   }
 
-  /** `last` jobs before `before` (and after `after`, when given). */
   async backward(last: number, before?: OrderCursor, after?: OrderCursor): Promise<JobPage> {
     const constraint = before === undefined ? undefined : upToCursorConstraint(before);
     const maxEntries = before?.kind === 'pending' ? before.offset : 0;
@@ -161,6 +172,11 @@ export class JobPager {
       if (record !== undefined) edges.push({ record, position: cursors[i] ?? noCursor });
     });
     return { edges, hasNextPage: before !== undefined, hasPreviousPage: windowStart > start };
+  }
+
+  /** Only the IDs are listed. */
+  async count(): Promise<number> {
+    return (await this.source.list(undefined, 0, [])).length;
   }
 
   /** The window's jobs with every selected attribute, fetched class by class by key range. */
