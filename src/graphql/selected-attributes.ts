@@ -5,7 +5,7 @@
  * the job-list port turns the names into attributes exactly as `flux jobs -o` does.
  */
 import { getNamedType, GraphQLObjectType, type FieldNode, type GraphQLField, type GraphQLResolveInfo } from 'graphql';
-import { JOB_LIST_ATTRS, jobFieldsToAttrs } from '../joblist';
+import { jobFieldsToAttrs } from '../joblist';
 import { selectedFields } from './selection';
 
 /** Where a field definition keeps its sources among its GraphQL extensions. */
@@ -66,12 +66,6 @@ function fluxFieldsForJobSelection(info: SelectionInfo, jobNodes: readonly Field
   const fields = new Set<string>();
   collectSources(info, jobNodes, jobType(info), fields);
   return [...fields];
-}
-
-/** Attributes without repeats, in the order job-list lists them (so requests read alike). */
-export function inServiceOrder(attrs: Iterable<string>): string[] {
-  const wanted = new Set(attrs);
-  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
 }
 
 /** The job-list attributes a selection of Job fields needs (never "all"). */

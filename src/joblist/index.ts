@@ -17,7 +17,7 @@ export { type JobLookupOutcome } from './job-lookup-outcome';
 export { JobListFailure, classifyFailure } from './job-list-failure';
 export { JobList, type JobListOptions } from './job-list';
 export { ATTRIBUTE_REPLY_BYTES, JOB_REPLY_BASE_BYTES, estimateJobBytes, estimateReplyBytes } from './reply-size';
-export { jobFieldsToAttrs, JOB_LIST_ATTRS } from './fields-to-attrs';
+export { inServiceOrder, jobFieldsToAttrs, JOB_LIST_ATTRS } from './fields-to-attrs';
 export { JobStats, fetchJobStatsResponse, queueNamesOf } from './job-stats-rpc';
 export { listAttrs } from './list-attrs';
 export { stateToString, resultToString, type NameFormat } from './state-names';

@@ -22,7 +22,7 @@ import {
   type PositionedJob,
 } from './job-order';
 import { StateMask } from '../flux/constants';
-import { JOB_LIST_ATTRS } from './fields-to-attrs';
+import { inServiceOrder } from './fields-to-attrs';
 
 /** Lists jobs matching the query's filters AND `extra`, in Flux's order (0 = no limit). */
 export interface JobSource {
@@ -63,12 +63,6 @@ export interface PageOptions {
 
 type OrderCursor = OrderPosition;
 
-function union(a: readonly string[], b: readonly string[]): string[] {
-  // In the order job-list lists attributes, so requests read alike.
-  const wanted = new Set([...a, ...b]);
-  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
-}
-
 /** The cursors of consecutive jobs, carrying tie information from the job before each. */
 function cursorsFor(jobs: readonly PositionedJob[], before: OrderCursor | undefined): (() => OrderPosition)[] {
   const cursors: OrderPosition[] = [];
@@ -103,7 +97,7 @@ export class JobPager implements Pager<OrderPosition> {
 
   async forward(first: number, after?: OrderCursor, before?: OrderCursor): Promise<JobPage> {
     const placeJobs = this.options.needCursors || after !== undefined || before !== undefined;
-    const attrs = placeJobs ? union(this.options.attrs, POSITION_ATTRS) : [...this.options.attrs];
+    const attrs = placeJobs ? inServiceOrder([...this.options.attrs, ...POSITION_ATTRS]) : [...this.options.attrs];
     const need = first + 1;
 
     let jobs: PositionedJob[];
@@ -187,7 +181,7 @@ export class JobPager implements Pager<OrderPosition> {
       for (const job of window) byId.set(job.record.id, job.record);
       return byId;
     }
-    const attrs = union(this.options.attrs, POSITION_ATTRS);
+    const attrs = inServiceOrder([...this.options.attrs, ...POSITION_ATTRS]);
     const requests: Promise<JobRecord[]>[] = [];
     const pending = window.filter((job) => job.cls === 'pending');
     if (pending.length > 0) {
