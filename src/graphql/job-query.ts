@@ -2,7 +2,7 @@
  * The arguments of `jobs(...)` turned into one validated JobQuery (the only way resolvers list jobs).
  */
 import type { FluxHandle } from '../flux/handle';
-import type { Json, JsonObject } from '../flux/json';
+import type { JsonObject } from '../flux/json';
 import { JobQuery, type JobQueryOptions, type UserDatabase } from '../joblist';
 import { ErrorCode, expectedErrorFor, graphqlError } from './errors';
 
@@ -40,17 +40,4 @@ export function jobQueryFromArgs(handle: FluxHandle, args: JobFilterArgs, userDa
   } catch (error) {
     throw expectedErrorFor(error) ?? error;
   }
-}
-
-/** A stable text of the filter arguments, for cursor fingerprints (jobs(ids:) has no parsed query yet). */
-export function canonicalQueryText(args: JobFilterArgs, ids?: readonly bigint[]): string {
-  return JSON.stringify([
-    [...(args.filters ?? [])].sort(),
-    args.user ?? 'all',
-    args.since ?? 0,
-    args.name ?? null,
-    args.queue ?? null,
-    (args.constraint as Json | undefined) ?? null,
-    ids?.map((id) => id.toString()) ?? null,
-  ]);
 }

@@ -1,90 +1,71 @@
 /**
- * Which job-list attributes a selection of Job fields needs: each GraphQL field is mapped to
- * the Flux field name(s) it shows (`flux jobs` names), and the job-list port turns those into
- * attributes exactly as `flux jobs -o` does.
+ * Which job-list attributes a selection of Job fields needs. Each Job field declares, in its
+ * own definition (`extensions: sources(...)`), the Flux field names it shows (`flux jobs`
+ * names); this module reads those declarations from the schema the query runs against, and
+ * the job-list port turns the names into attributes exactly as `flux jobs -o` does.
  */
-import type { FieldNode, GraphQLResolveInfo } from 'graphql';
-import { JOB_LIST_ATTRS, jobFieldsToAttrs } from '../joblist';
+import { getNamedType, GraphQLObjectType, type FieldNode, type GraphQLField, type GraphQLResolveInfo } from 'graphql';
+import { jobFieldsToAttrs } from '../joblist';
 import { selectedFields } from './selection';
 
-/** The type names a Job field selection may be written against (fragments on Job or Node). */
-export const JOB_TYPE_NAMES: readonly string[] = ['Job', 'Node'];
+/** Where a field definition keeps its sources among its GraphQL extensions. */
+const SOURCES_KEY = 'fluxSources';
 
-/** GraphQL field of Job -> the Flux field names whose values it shows. */
-export const JOB_FIELD_SOURCES: Readonly<Record<string, readonly string[]>> = {
-  id: ['id'],
-  jobid: ['id'],
-  userid: ['userid'],
-  username: ['username'],
-  urgency: ['urgency'],
-  priority: ['priority'],
-  state: ['state'],
-  stateSingle: ['state_single'],
-  result: ['result'],
-  resultAbbrev: ['result_abbrev'],
-  status: ['status'],
-  statusAbbrev: ['status_abbrev'],
-  name: ['name'],
-  cwd: ['cwd'],
-  queue: ['queue'],
-  project: ['project'],
-  bank: ['bank'],
-  ntasks: ['ntasks'],
-  ncores: ['ncores'],
-  nnodes: ['nnodes'],
-  duration: ['duration'],
-  ranks: ['ranks'],
-  nodelist: ['nodelist'],
-  expiration: ['expiration'],
-  tSubmit: ['t_submit'],
-  tDepend: ['t_depend'],
-  tPriority: ['t_priority'],
-  tSched: ['t_sched'],
-  tRun: ['t_run'],
-  tCleanup: ['t_cleanup'],
-  tInactive: ['t_inactive'],
-  runtime: ['runtime'],
-  tRemaining: ['t_remaining'],
-  waitstatus: ['waitstatus'],
-  returncode: ['returncode'],
-  success: ['success'],
-  annotations: ['annotations'],
-  dependencies: ['dependencies'],
-  contextualInfo: ['contextual_info'],
-  contextualTime: ['contextual_time'],
-  inactiveReason: ['inactive_reason'],
-};
-
-/** Sub-fields of Job.exception -> Flux's `exception.*` field names. */
-export const EXCEPTION_FIELD_SOURCES: Readonly<Record<string, string>> = {
-  occurred: 'exception.occurred',
-  severity: 'exception.severity',
-  type: 'exception.type',
-  note: 'exception.note',
-};
-
-type SelectionInfo = Pick<GraphQLResolveInfo, 'fragments' | 'variableValues'>;
-
-/** The Flux field names a selection of Job fields needs, in a stable order. */
-export function fluxFieldsForJobSelection(info: SelectionInfo, jobNodes: readonly FieldNode[]): string[] {
-  const fields = new Set<string>();
-  for (const [name, nodes] of selectedFields(info, jobNodes, JOB_TYPE_NAMES)) {
-    if (name === 'exception') {
-      for (const sub of selectedFields(info, nodes, ['JobException']).keys()) {
-        const source = EXCEPTION_FIELD_SOURCES[sub];
-        if (source !== undefined) fields.add(source);
-      }
-      continue;
-    }
-    for (const source of JOB_FIELD_SOURCES[name] ?? []) fields.add(source);
-  }
-  return [...fields];
+/**
+ * The `extensions` of a field definition whose value is derived from these Flux fields. At
+ * least one: a field that reads nothing from Flux would be answered from a record without it.
+ */
+export function sources(...fluxFields: [string, ...string[]]): { readonly [SOURCES_KEY]: readonly string[] } {
+  return { [SOURCES_KEY]: fluxFields };
 }
 
-/** Attributes without repeats, in the order job-list lists them (so requests read alike). */
-export function inServiceOrder(attrs: Iterable<string>): string[] {
-  const wanted = new Set(attrs);
-  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
+function isStringList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((item: unknown) => typeof item === 'string');
+}
+
+/** The Flux fields a field definition declares; undefined for one that declares none (an object field). */
+export function sourcesOf(field: GraphQLField<unknown, unknown>): readonly string[] | undefined {
+  const declared = field.extensions[SOURCES_KEY];
+  return isStringList(declared) ? declared : undefined;
+}
+
+type SelectionInfo = Pick<GraphQLResolveInfo, 'fragments' | 'variableValues' | 'schema'>;
+
+/** The names a selection on `type` may be written against: the type and its interfaces (fragments on Node). */
+function typeNames(type: GraphQLObjectType): string[] {
+  return [type.name, ...type.getInterfaces().map((face) => face.name)];
+}
+
+/**
+ * Adds the sources of the fields selected on `type`. A field without sources of its own that
+ * returns an object (Job.exception) shows what the fields selected below it show.
+ */
+function collectSources(info: SelectionInfo, nodes: readonly FieldNode[], type: GraphQLObjectType, into: Set<string>): void {
+  const fields = type.getFields();
+  for (const [name, selected] of selectedFields(info, nodes, typeNames(type))) {
+    const field = fields[name];
+    if (field === undefined) continue; // __typename
+    const own = sourcesOf(field);
+    if (own !== undefined) {
+      for (const source of own) into.add(source);
+      continue;
+    }
+    const inner = getNamedType(field.type);
+    if (inner instanceof GraphQLObjectType) collectSources(info, selected, inner, into);
+  }
+}
+
+function jobType(info: SelectionInfo): GraphQLObjectType {
+  const type = info.schema.getType('Job');
+  if (!(type instanceof GraphQLObjectType)) throw new Error('the schema has no Job object type');
+  return type;
+}
+
+/** The Flux field names a selection of Job fields needs, in a stable order. */
+function fluxFieldsForJobSelection(info: SelectionInfo, jobNodes: readonly FieldNode[]): string[] {
+  const fields = new Set<string>();
+  collectSources(info, jobNodes, jobType(info), fields);
+  return [...fields];
 }
 
 /** The job-list attributes a selection of Job fields needs (never "all"). */

@@ -4,6 +4,12 @@ import { JobListError } from './errors';
 /** Every job-list attribute in the order the service lists them (job-list.list-attrs, minus "all"). */
 export const JOB_LIST_ATTRS: readonly string[] = JOB_ATTRIBUTES;
 
+/** Attributes without repeats, in the order job-list lists them (so requests read alike). */
+export function inServiceOrder(attrs: Iterable<string>): string[] {
+  const wanted = new Set(attrs);
+  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
+}
+
 const EXCEPTION_ATTRS = ['exception_occurred', 'exception_severity', 'exception_type', 'exception_note'];
 const STATUS_ATTRS = ['state', 'result'];
 /** Attributes that are also JobInfo fields of the same name: all but the exception parts (JobInfo
@@ -77,5 +83,5 @@ export function jobFieldsToAttrs(fields: Iterable<string>): string[] {
     }
     for (const attr of attrs) wanted.add(attr);
   }
-  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
+  return inServiceOrder(wanted);
 }

@@ -22,23 +22,36 @@ import {
   type PositionedJob,
 } from './job-order';
 import { StateMask } from '../flux/constants';
-import { JOB_LIST_ATTRS } from './fields-to-attrs';
+import { inServiceOrder } from './fields-to-attrs';
 
 /** Lists jobs matching the query's filters AND `extra`, in Flux's order (0 = no limit). */
 export interface JobSource {
   list(extra: JsonObject | undefined, maxEntries: number, attrs: readonly string[]): Promise<JobRecord[]>;
 }
 
-export interface PageEdge {
+export interface PageEdge<P = OrderPosition> {
   record: JobRecord;
   /** Computed on demand: only positions a client selects (as cursors) are written. */
-  position: () => OrderPosition;
+  position: () => P;
 }
 
-export interface JobPage {
-  edges: PageEdge[];
+export interface JobPage<P = OrderPosition> {
+  edges: PageEdge<P>[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+}
+
+/**
+ * Relay windowing over one source of jobs, whose positions are P. Both directions take the
+ * window's bounds in the order they apply: forward counts from `after`, backward from `before`.
+ */
+export interface Pager<P> {
+  /** `first` jobs after `after` (and before `before`, when given). */
+  forward(first: number, after?: P, before?: P): Promise<JobPage<P>>;
+  /** `last` jobs before `before` (and after `after`, when given). */
+  backward(last: number, before?: P, after?: P): Promise<JobPage<P>>;
+  /** How many jobs the source has in all. */
+  count(): Promise<number>;
 }
 
 export interface PageOptions {
@@ -49,12 +62,6 @@ export interface PageOptions {
 }
 
 type OrderCursor = OrderPosition;
-
-function union(a: readonly string[], b: readonly string[]): string[] {
-  // In the order job-list lists attributes, so requests read alike.
-  const wanted = new Set([...a, ...b]);
-  return JOB_LIST_ATTRS.filter((attr) => wanted.has(attr));
-}
 
 /** The cursors of consecutive jobs, carrying tie information from the job before each. */
 function cursorsFor(jobs: readonly PositionedJob[], before: OrderCursor | undefined): (() => OrderPosition)[] {
@@ -82,16 +89,15 @@ function noCursor(): OrderPosition {
   throw new Error('cursor requested although the selection did not ask for cursors');
 }
 
-export class JobPager {
+export class JobPager implements Pager<OrderPosition> {
   constructor(
     private readonly source: JobSource,
     private readonly options: PageOptions,
   ) {}
 
-  /** `first` jobs after `after` (and before `before`, when given). */
   async forward(first: number, after?: OrderCursor, before?: OrderCursor): Promise<JobPage> {
     const placeJobs = this.options.needCursors || after !== undefined || before !== undefined;
-    const attrs = placeJobs ? union(this.options.attrs, POSITION_ATTRS) : [...this.options.attrs];
+    const attrs = placeJobs ? inServiceOrder([...this.options.attrs, ...POSITION_ATTRS]) : [...this.options.attrs];
     const need = first + 1;
 
     let jobs: PositionedJob[];
@@ -135,7 +141,6 @@ export class JobPager {
     }
   }
 
-  /** `last` jobs before `before` (and after `after`, when given). */
   async backward(last: number, before?: OrderCursor, after?: OrderCursor): Promise<JobPage> {
     const constraint = before === undefined ? undefined : upToCursorConstraint(before);
     const maxEntries = before?.kind === 'pending' ? before.offset : 0;
@@ -163,6 +168,11 @@ export class JobPager {
     return { edges, hasNextPage: before !== undefined, hasPreviousPage: windowStart > start };
   }
 
+  /** Only the IDs are listed. */
+  async count(): Promise<number> {
+    return (await this.source.list(undefined, 0, [])).length;
+  }
+
   /** The window's jobs with every selected attribute, fetched class by class by key range. */
   private async fetchWindow(window: readonly PositionedJob[]): Promise<Map<bigint, JobRecord>> {
     const byId = new Map<bigint, JobRecord>();
@@ -171,7 +181,7 @@ export class JobPager {
       for (const job of window) byId.set(job.record.id, job.record);
       return byId;
     }
-    const attrs = union(this.options.attrs, POSITION_ATTRS);
+    const attrs = inServiceOrder([...this.options.attrs, ...POSITION_ATTRS]);
     const requests: Promise<JobRecord[]>[] = [];
     const pending = window.filter((job) => job.cls === 'pending');
     if (pending.length > 0) {

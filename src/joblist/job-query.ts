@@ -1,7 +1,7 @@
 /**
  * One validated job-list query: the filters parsed, the user resolved and the arguments
  * checked once (by JobList's own rules, so errors are JobList's), then reused unchanged by
- * every page fetch, retry and count of a request, and by the cursor fingerprint.
+ * every page fetch, retry and count of a request (through its pager), and by the cursor fingerprint.
  */
 import type { FluxHandle } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
@@ -84,10 +84,5 @@ export class JobQuery {
   /** The query as a pager's source of jobs. */
   sourceOn(handle: FluxHandle): JobSource {
     return { list: (extra, maxEntries, attrs) => this.list(handle, extra, maxEntries, attrs) };
-  }
-
-  /** How many jobs the query matches (their IDs only are listed). */
-  async count(handle: FluxHandle): Promise<number> {
-    return (await this.list(handle, undefined, 0, [])).length;
   }
 }

@@ -1,7 +1,13 @@
-import { GraphQLObjectType } from 'graphql';
-import { EXCEPTION_FIELD_SOURCES, JOB_FIELD_SOURCES } from '../../src/graphql/selected-attributes';
+/**
+ * Each Job field asks job-list for the attributes it shows, as its definition declares them
+ * (`extensions: sources(...)`): a field selected alone answers what it answers beside every
+ * other field, which it could not if its declaration left out an attribute it reads.
+ */
+import { getNamedType, GraphQLObjectType } from 'graphql';
 import { schema } from '../../src/graphql/schema';
+import { sourcesOf } from '../../src/graphql/selected-attributes';
 import { jobFieldsToAttrs } from '../../src/joblist';
+import { workloadApp } from './test-app';
 
 function objectType(name: string): GraphQLObjectType {
   const type = schema.getType(name);
@@ -9,21 +15,52 @@ function objectType(name: string): GraphQLObjectType {
   return type;
 }
 
-describe('every Job field has an attribute source', () => {
-  it.each(Object.keys(objectType('Job').getFields()).filter((name) => name !== 'exception'))('Job.%s', (name) => {
-    const sources = JOB_FIELD_SOURCES[name];
+const JOB_FIELDS = Object.values(objectType('Job').getFields());
+const EXCEPTION_FIELDS = Object.values(objectType('JobException').getFields());
+
+describe('every Job field declares its attribute sources', () => {
+  it.each(JOB_FIELDS.filter((field) => field.name !== 'exception').map((field) => [field.name, field]))('Job.%s', (_name, field) => {
+    const sources = sourcesOf(field);
     expect(sources).toBeDefined();
+    expect(sources).not.toEqual([]);
     expect(() => jobFieldsToAttrs(sources ?? [])).not.toThrow();
   });
 
-  it.each(Object.keys(objectType('JobException').getFields()))('JobException.%s', (name) => {
-    const source = EXCEPTION_FIELD_SOURCES[name];
-    expect(source).toBeDefined();
-    expect(jobFieldsToAttrs([source ?? ''])).not.toEqual([]);
+  it.each(EXCEPTION_FIELDS.map((field) => [field.name, field]))('JobException.%s', (_name, field) => {
+    const sources = sourcesOf(field);
+    expect(sources).toBeDefined();
+    expect(jobFieldsToAttrs(sources ?? [])).not.toEqual([]);
   });
 
-  it('names no field the Job type does not have', () => {
-    const fields = objectType('Job').getFields();
-    expect(Object.keys(JOB_FIELD_SOURCES).filter((name) => fields[name] === undefined)).toEqual([]);
+  it('leaves sources undeclared only on a field whose object fields declare them (Job.exception)', () => {
+    const undeclared = JOB_FIELDS.filter((field) => sourcesOf(field) === undefined);
+    expect(undeclared.map((field) => [field.name, getNamedType(field.type).name])).toEqual([['exception', 'JobException']]);
+  });
+});
+
+describe('a Job field selected alone answers what it answers beside all the others', () => {
+  const test = workloadApp({ jobs: 300, seed: 2 });
+  const selections = [
+    ...JOB_FIELDS.filter((field) => field.name !== 'exception').map((field) => field.name),
+    ...EXCEPTION_FIELDS.map((field) => `exception { ${field.name} }`),
+  ];
+  let everything: Record<string, unknown>[];
+
+  beforeAll(async () => {
+    const response = await test.gql(`{ jobs(first: 1000) { nodes { ${selections.join(' ')} } } }`);
+    expect(response.errors).toBeUndefined();
+    everything = response.data.jobs.nodes as Record<string, unknown>[];
+    expect(everything).toHaveLength(300);
+  });
+
+  it.each(selections)('%s', async (selection) => {
+    const response = await test.gql(`{ jobs(first: 1000) { nodes { ${selection} } } }`);
+    expect(response.errors).toBeUndefined();
+    const name = selection.startsWith('exception') ? 'exception' : selection;
+    const sub = selection.startsWith('exception') ? selection.slice('exception { '.length, -2) : undefined;
+    const expected = everything.map((job) =>
+      sub === undefined ? { [name]: job[name] } : { exception: { [sub]: (job['exception'] as Record<string, unknown>)[sub] } },
+    );
+    expect(response.data.jobs.nodes).toEqual(expected);
   });
 });

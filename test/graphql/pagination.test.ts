@@ -1,9 +1,12 @@
 /**
  * Relay pagination over Flux's order: walking every page forwards or backwards gives exactly
  * the list Flux gives (no gaps, no duplicates), also across equal sort keys; later pages are
- * fetched with a key constraint, not by listing what came before.
+ * fetched with a key constraint, not by listing what came before. jobs(ids:) pages through
+ * its list in the given order.
  */
+import { encodeJobId } from '../../src/flux/jobid';
 import type { Json } from '../../src/flux/json';
+import { encodeCursor, queryFingerprint } from '../../src/graphql/pagination/cursor';
 import { f58Ids, recordsApp, workloadApp, type GraphQLResponse, type TestApp } from './test-app';
 
 interface Page {
@@ -246,5 +249,77 @@ describe('paging through equal sort keys', () => {
     expect(expected).toHaveLength(6);
     expect(await walkForward(test, 1, { filters: ['RUNNING'] })).toEqual(expected);
     expect(await walkBackward(test, 1, { filters: ['RUNNING'] })).toEqual(expected);
+  });
+});
+
+describe('paging jobs(ids:)', () => {
+  const test = recordsApp(tiedRecords());
+  /** Given order, not Flux's; a repeated ID; two IDs Flux does not know (1 and 9999). */
+  const IDS = [4002, 2001, 1, 3005, 2001, 4009, 9999, 3001];
+  const KNOWN = IDS.filter((id) => id !== 1 && id !== 9999);
+  const f58 = (ids: readonly number[]): string[] => ids.map((id) => encodeJobId(BigInt(id)));
+
+  const IDS_PAGE = `
+    query IdsPage($ids: [JobID!], $first: Int, $after: String, $last: Int, $before: String) {
+      jobs(ids: $ids, first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        edges { cursor node { id } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      }
+    }`;
+
+  async function idsPage(variables: Record<string, unknown>): Promise<{ jobs: Page & { totalCount: number }; notFound: unknown[] }> {
+    const response = (await test.gql(IDS_PAGE, { ids: IDS.map(String), ...variables })) as GraphQLResponse<{ jobs: Page & { totalCount: number } }>;
+    const notFound = (response.errors ?? []).map((error) => [error.extensions?.code, error.extensions?.['jobid'], error.path]);
+    return { jobs: (response.data as { jobs: Page & { totalCount: number } }).jobs, notFound };
+  }
+
+  it('walks forward and backward through the known IDs in the given order, reporting each unknown one on every page', async () => {
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const { jobs, notFound } = await idsPage({ first: 2, after });
+      expect(notFound).toEqual([
+        ['JOB_NOT_FOUND', encodeJobId(1n), ['jobs']],
+        ['JOB_NOT_FOUND', encodeJobId(9999n), ['jobs']],
+      ]);
+      expect(jobs.totalCount).toBe(KNOWN.length);
+      expect(jobs.pageInfo.hasPreviousPage).toBe(after !== null);
+      forward.push(...jobs.edges.map((edge) => edge.node.id));
+      if (!jobs.pageInfo.hasNextPage) break;
+      after = jobs.pageInfo.endCursor;
+    }
+    expect(forward).toEqual(f58(KNOWN));
+
+    const backward: string[][] = [];
+    let before: string | null = null;
+    for (;;) {
+      const { jobs } = await idsPage({ last: 4, before });
+      expect(jobs.pageInfo.hasNextPage).toBe(before !== null);
+      backward.unshift(jobs.edges.map((edge) => edge.node.id));
+      if (!jobs.pageInfo.hasPreviousPage) break;
+      before = jobs.pageInfo.startCursor;
+    }
+    expect(backward).toEqual([f58(KNOWN.slice(0, 2)), f58(KNOWN.slice(2))]);
+  });
+
+  it('gives the jobs between two cursors with first/after/before and last/after/before', async () => {
+    const { jobs: all } = await idsPage({ first: 50 });
+    const cursorAt = (index: number): string => (all.edges[index] as { cursor: string }).cursor;
+    const forward = (await idsPage({ first: 2, after: cursorAt(0), before: cursorAt(5) })).jobs;
+    expect(forward.edges.map((edge) => edge.node.id)).toEqual(f58(KNOWN.slice(1, 3)));
+    expect(forward.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    const backward = (await idsPage({ last: 3, after: cursorAt(0), before: cursorAt(5) })).jobs;
+    expect(backward.edges.map((edge) => edge.node.id)).toEqual(f58(KNOWN.slice(2, 5)));
+    expect(backward.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+  });
+
+  it('reads a cursor as written before: an index into the ids list under the fingerprint of the arguments', async () => {
+    const fingerprint = queryFingerprint(JSON.stringify([[], 'all', 0, null, null, null, IDS.map(String)]));
+    // Index 2 is the unknown ID 1: the page starts after it, at 3005.
+    const cursor = encodeCursor({ kind: 'ids', index: 2, query: fingerprint });
+    const { jobs } = await idsPage({ first: 2, after: cursor });
+    expect(jobs.edges.map((edge) => edge.node.id)).toEqual(f58([3005, 2001]));
+    expect(jobs.edges[0]?.cursor).toBe(encodeCursor({ kind: 'ids', index: 3, query: fingerprint }));
   });
 });

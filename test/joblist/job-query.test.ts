@@ -30,7 +30,7 @@ describe('JobQuery', () => {
     const pager = new JobPager(query.sourceOn(handle), { attrs: ['state'], needCursors: true });
     await pager.forward(1);
     await pager.forward(1, { kind: 'pending', offset: 0 });
-    await query.count(handle);
+    await pager.count();
     expect(users.lookups).toEqual(['alice']);
     expect(handle.calls.map((call) => call.topic)).toEqual(['job-list.list', 'job-list.list', 'job-list.list']);
   });

@@ -6,9 +6,8 @@
  */
 import DataLoader from 'dataloader';
 import type { FluxHandle } from '../../flux/handle';
-import { JobListIdsFuture, type JobRecord } from '../../joblist';
+import { inServiceOrder, JobListIdsFuture, type JobRecord } from '../../joblist';
 import { jobLookupError } from '../errors';
-import { inServiceOrder } from '../selected-attributes';
 
 export interface JobBatch {
   ids: bigint[];

@@ -3,14 +3,18 @@
  * Flux's job order. Opaque to clients; validated on the way in (a bad one is BAD_CURSOR).
  *
  * A cursor holds a position in Flux's order (OrderPosition, defined by the job-list port in
- * src/joblist/job-order.ts) or, for jobs(ids:), an index into the `ids` argument.
+ * src/joblist/job-order.ts) or, for jobs(ids:), an index into the `ids` argument
+ * (IdListPosition, src/joblist/id-list-pager.ts).
  * Each cursor also carries a fingerprint of the query's filter arguments, so a cursor from one
  * query is not silently applied to another.
  */
-import type { OrderPosition } from '../../joblist';
+import type { IdListPosition, OrderPosition } from '../../joblist';
 import { graphqlError, ErrorCode } from '../errors';
 
-export type JobCursor = (OrderPosition & { query: string }) | { kind: 'ids'; index: number; query: string };
+/** A position a pager of the job-list port yields: in Flux's order, or in a jobs(ids:) list. */
+export type JobPosition = OrderPosition | IdListPosition;
+
+export type JobCursor = JobPosition & { query: string };
 
 const VERSION = 1;
 /** Far more ties than Flux ever produced (none in 20,000 jobs); bounds what a cursor may hold. */

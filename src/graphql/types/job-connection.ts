@@ -1,16 +1,28 @@
 /**
  * JobConnection and the `jobs(...)` query: JobList's filters with Relay pagination over Flux's
- * own job order (see src/joblist/job-pager.ts for how pages are fetched).
+ * own job order, or over the `ids` list in its own order. The job-list port's pagers do the
+ * windowing (src/joblist/job-pager.ts, id-list-pager.ts); this file writes their positions as
+ * cursors.
  */
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import { JobPager, type JobInfoOptions, type JobPage, type JobRecord } from '../../joblist';
+import {
+  IdListPager,
+  JobPager,
+  type IdListPosition,
+  type JobInfoOptions,
+  type JobPage,
+  type JobQuery,
+  type OrderPosition,
+  type PageOptions,
+  type Pager,
+} from '../../joblist';
 import { builder } from '../builder';
 import type { GraphQLContext, PageLimits } from '../context';
 import { ErrorCode, graphqlError, jobNotFoundError } from '../errors';
 import { attrsForJobSelection } from '../selected-attributes';
-import { canonicalQueryText, jobQueryFromArgs, type JobFilterArgs } from '../job-query';
+import { jobQueryFromArgs, type JobFilterArgs } from '../job-query';
 import { JobView } from '../job-view';
-import { decodeCursor, encodeCursor, queryFingerprint, type JobCursor } from '../pagination/cursor';
+import { decodeCursor, encodeCursor, queryFingerprint, type JobCursor, type JobPosition } from '../pagination/cursor';
 import { fieldNodesAt, selectedFields } from '../selection';
 import { JobFilterEnum } from './job-filter';
 import { JobNode } from './job';
@@ -66,23 +78,34 @@ function pageRequest(first: number | null | undefined, last: number | null | und
   return { direction: 'forward', size: hasFirst ? checkSize('first', first, limits) : limits.defaultPageSize };
 }
 
-function cursorArg(text: string | null | undefined, query: string, forIds: boolean): JobCursor | undefined {
+/** The cursors a pager's positions are written as, and what a cursor of the other kind is called. */
+interface CursorKind<P extends JobPosition> {
+  holds: (cursor: JobCursor) => cursor is JobCursor & P;
+  otherKind: string;
+}
+
+const ORDER_CURSORS: CursorKind<OrderPosition> = {
+  holds: (cursor): cursor is JobCursor & OrderPosition => cursor.kind !== 'ids',
+  otherKind: 'a cursor of a jobs(ids:) query',
+};
+
+const ID_LIST_CURSORS: CursorKind<IdListPosition> = {
+  holds: (cursor): cursor is JobCursor & IdListPosition => cursor.kind === 'ids',
+  otherKind: 'not a cursor of a jobs(ids:) query',
+};
+
+function cursorArg<P extends JobPosition>(text: string | null | undefined, query: string, kind: CursorKind<P>): P | undefined {
   if (text === null || text === undefined) return undefined;
   const cursor = decodeCursor(text);
   if (cursor.query !== query) {
     throw graphqlError(ErrorCode.BAD_CURSOR, `Invalid cursor "${text.slice(0, 40)}": it belongs to a query with other filters`);
   }
-  if ((cursor.kind === 'ids') !== forIds) {
-    throw graphqlError(
-      ErrorCode.BAD_CURSOR,
-      `Invalid cursor "${text.slice(0, 40)}": ${forIds ? 'not a cursor of a jobs(ids:) query' : 'a cursor of a jobs(ids:) query'}`,
-    );
-  }
+  if (!kind.holds(cursor)) throw graphqlError(ErrorCode.BAD_CURSOR, `Invalid cursor "${text.slice(0, 40)}": ${kind.otherKind}`);
   return cursor;
 }
 
 /** What the client selected below jobs: which Job fields, and whether cursors are needed at all. */
-function connectionSelection(info: GraphQLResolveInfo): { attrs: string[]; needCursors: boolean } {
+function connectionSelection(info: GraphQLResolveInfo): PageOptions {
   const connectionFields = selectedFields(info, info.fieldNodes, ['JobConnection']);
   const edgeFields = selectedFields(info, connectionFields.get('edges') ?? [], ['JobEdge']);
   const pageInfoFields = selectedFields(info, connectionFields.get('pageInfo') ?? [], ['PageInfo']);
@@ -97,27 +120,13 @@ function connectionSelection(info: GraphQLResolveInfo): { attrs: string[]; needC
   return { attrs: attrsForJobSelection(info, jobNodes), needCursors };
 }
 
-/** A page whose edges write their own cursors (on demand: only selected cursors are encoded). */
-interface CursorPage {
-  edges: { record: JobRecord; cursor: () => string }[];
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-}
-
-/** The pager's page with each position written as a cursor carrying the query's fingerprint. */
-function withCursors(page: JobPage, query: string): CursorPage {
-  return {
-    edges: page.edges.map((edge) => ({ record: edge.record, cursor: () => encodeCursor({ ...edge.position(), query }) })),
-    hasNextPage: page.hasNextPage,
-    hasPreviousPage: page.hasPreviousPage,
-  };
-}
-
-function toConnection(page: CursorPage, jobInfo: JobInfoOptions, totalCount: () => Promise<number>): Connection {
+/** The pager's page, each position written as a cursor (on demand) carrying the query's fingerprint. */
+function toConnection<P extends JobPosition>(page: JobPage<P>, query: string, jobInfo: JobInfoOptions, totalCount: () => Promise<number>): Connection {
   const edges: Edge[] = page.edges.map((edge) => ({
     node: new JobView(edge.record, jobInfo),
     get cursor() {
-      return edge.cursor();
+      const position: JobPosition = edge.position();
+      return encodeCursor({ ...position, query });
     },
   }));
   return {
@@ -144,55 +153,52 @@ interface JobsArgs extends JobFilterArgs {
   before?: string | null;
 }
 
-/** jobs(ids:): every ID is looked up (batched with the request's other lookups), in the given order. */
-async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
+/** What jobs(...) pages through: the fingerprint its cursors carry, their kind, and its pager for a selection. */
+interface Listing<P extends JobPosition> {
+  fingerprint: string;
+  cursors: CursorKind<P>;
+  pagerFor: (selection: PageOptions) => Pager<P>;
+}
+
+async function paginate<P extends JobPosition>(listing: Listing<P>, args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
   const request = pageRequest(args.first, args.last, context.pageLimits);
-  const query = queryFingerprint(canonicalQueryText(args, ids));
-  const after = cursorArg(args.after, query, true);
-  const before = cursorArg(args.before, query, true);
-  const { attrs } = connectionSelection(info);
+  const after = cursorArg(args.after, listing.fingerprint, listing.cursors);
+  const before = cursorArg(args.before, listing.fingerprint, listing.cursors);
+  const pager = listing.pagerFor(connectionSelection(info));
+  const page =
+    request.direction === 'forward'
+      ? await pager.forward(request.size, after, before)
+      : await pager.backward(request.size, before, after);
+  return toConnection(page, listing.fingerprint, context.jobInfo, () => pager.count());
+}
 
-  const records = await Promise.all(ids.map((id) => context.jobLoader.load(id, attrs)));
-  const found: { index: number; view: JobView }[] = [];
-  records.forEach((record, index) => {
-    const id = ids[index] as bigint;
-    if (record !== null) {
-      found.push({ index, view: new JobView(record, context.jobInfo) });
-      return;
-    }
-    context.deferredErrors.push(jobNotFoundError(id, responsePathAsArray(info.path)));
-  });
-
-  const afterIndex = after?.kind === 'ids' ? after.index : -1;
-  const beforeIndex = before?.kind === 'ids' ? before.index : Number.POSITIVE_INFINITY;
-  const inRange = found.filter((item) => item.index > afterIndex && item.index < beforeIndex);
-  const window =
-    request.direction === 'forward' ? inRange.slice(0, request.size) : inRange.slice(Math.max(0, inRange.length - request.size));
-  const page: CursorPage = {
-    edges: window.map((item) => ({ record: item.view.record, cursor: () => encodeCursor({ kind: 'ids', index: item.index, query }) })),
-    hasNextPage: request.direction === 'forward' ? inRange.length > request.size : before !== undefined,
-    hasPreviousPage: request.direction === 'backward' ? inRange.length > request.size : after !== undefined,
+/** jobs(ids:): every ID is looked up (batched with the request's other lookups), in the given order. */
+function idListing(ids: readonly bigint[], jobQuery: JobQuery, context: GraphQLContext, info: GraphQLResolveInfo): Listing<IdListPosition> {
+  return {
+    fingerprint: queryFingerprint(jobQuery.fingerprintText(ids)),
+    cursors: ID_LIST_CURSORS,
+    pagerFor: ({ attrs }) =>
+      new IdListPager(ids, (id, wanted) => context.jobLoader.load(id, wanted), {
+        attrs,
+        onNotFound: (id) => context.deferredErrors.push(jobNotFoundError(id, responsePathAsArray(info.path))),
+      }),
   };
-  return toConnection(page, context.jobInfo, async () => found.length);
+}
+
+function orderListing(jobQuery: JobQuery, context: GraphQLContext): Listing<OrderPosition> {
+  return {
+    fingerprint: queryFingerprint(jobQuery.fingerprintText()),
+    cursors: ORDER_CURSORS,
+    pagerFor: (selection) => new JobPager(jobQuery.sourceOn(context.handle), selection),
+  };
 }
 
 async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
   // As in Flux's JobList, a bad user is refused even when `ids` makes the filters moot.
   const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
-  if (args.ids !== null && args.ids !== undefined && args.ids.length > 0) return resolveByIds(args.ids, args, context, info);
-  const request = pageRequest(args.first, args.last, context.pageLimits);
-  const query = queryFingerprint(jobQuery.fingerprintText());
-  const after = cursorArg(args.after, query, false);
-  const before = cursorArg(args.before, query, false);
-  const orderAfter = after?.kind === 'ids' ? undefined : after;
-  const orderBefore = before?.kind === 'ids' ? undefined : before;
-  const { attrs, needCursors } = connectionSelection(info);
-  const pager = new JobPager(jobQuery.sourceOn(context.handle), { attrs, needCursors });
-  const page =
-    request.direction === 'forward'
-      ? await pager.forward(request.size, orderAfter, orderBefore)
-      : await pager.backward(request.size, orderBefore, orderAfter);
-  return toConnection(withCursors(page, query), context.jobInfo, () => jobQuery.count(context.handle));
+  const ids = args.ids ?? [];
+  if (ids.length > 0) return paginate(idListing(ids, jobQuery, context, info), args, context, info);
+  return paginate(orderListing(jobQuery, context), args, context, info);
 }
 
 builder.queryField('jobs', (t) =>
