@@ -2,7 +2,7 @@
  * serve --config FILE: options from TOML under their long names; the command line and the
  * environment win; bad files, unknown keys and bad values are refused with exit code 2.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CommandActions, type ServeSettings } from '../../src/server/cli';
@@ -75,5 +75,20 @@ describe('serve --config', () => {
     expect(await runCli(['serve', '--config', file], actions)).toBe(2);
     expect(actions.serves).toEqual([]);
     expect(errorText()).toMatch(message);
+  });
+});
+
+describe("the README's site configuration", () => {
+  it('is a config file serve takes as it is, with the access settings it describes', async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = /```toml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const actions = recording();
+    expect(await runCli(['serve', '--config', configFile(block as string)], actions)).toBe(0);
+    expect(errorText()).toBe('');
+    const settings = actions.serves[0] as ServeSettings;
+    expect(settings.access).toEqual({ auth: { mode: 'trusted-header', header: 'X-Remote-User', trustedProxies: ['127.0.0.1'] }, admins: ['ops'], ownJobsOnly: false });
+    expect(settings.maxConcurrentPerUser).toBe(16);
+    expect([settings.host, settings.port]).toEqual(['127.0.0.1', 4000]);
   });
 });
