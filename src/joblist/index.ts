@@ -28,3 +28,4 @@ export { JobPager, type JobSource, type JobPage, type PageEdge, type PageOptions
 export { IdListPager, type IdListPosition, type JobLookup } from './id-list-pager';
 export { type OrderPosition } from './job-order';
 export { JobQuery, type JobQueryOptions } from './job-query';
+export { withOwnJobsOnly } from './own-jobs-handle';

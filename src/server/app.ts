@@ -8,7 +8,7 @@ import { Role } from '../flux/constants';
 import { withCredentials } from '../flux/credentials-handle';
 import { withDeadline } from '../flux/deadline-handle';
 import type { FluxHandle } from '../flux/handle';
-import type { JobInfoOptions, UserDatabase } from '../joblist';
+import { withOwnJobsOnly, type JobInfoOptions, type UserDatabase } from '../joblist';
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, processViewer, type GraphQLContext, type PageLimits } from '../graphql/context';
 import type { Viewer } from '../graphql/viewer';
 import { useAuthentication, type IdentityOptions } from './auth/use-authentication';
@@ -77,8 +77,10 @@ export interface AppOptions {
  * The handle a request's resolvers use: with the viewer's credentials in every message, so that
  * Flux applies its access rules to them; an admin gets the server's own.
  */
-function handleFor(viewer: Viewer, handle: FluxHandle): FluxHandle {
-  return viewer.admin ? handle : withCredentials(handle, { userid: viewer.userid, rolemask: Role.USER });
+function handleFor(viewer: Viewer, handle: FluxHandle, ownJobsOnly: boolean): FluxHandle {
+  if (viewer.admin) return handle;
+  const asUser = withCredentials(handle, { userid: viewer.userid, rolemask: Role.USER });
+  return ownJobsOnly ? withOwnJobsOnly(asUser, viewer.userid) : asUser;
 }
 
 
@@ -126,7 +128,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
         observation.rpcCount++;
         metrics.observeRpc(topic, seconds, outcome);
       });
-      return createGraphQLContext({ handle: handleFor(viewer, observed), viewer, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase });
+      return createGraphQLContext({ handle: handleFor(viewer, observed, identity?.ownJobsOnly === true), viewer, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase });
     },
     maskedErrors: {
       // Failures a client can act on keep their message and get a code; the rest stay masked.

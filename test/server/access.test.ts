@@ -59,9 +59,9 @@ async function allJobs(app: FluxGraphQLApp, user: string, pageSize = 40): Promis
 
 type Case = { name: string; open(): Promise<{ app: (admins?: string[]) => Promise<FluxGraphQLApp>; everyJob: JobRow[]; users: { name: string; uid: number }[]; owner: ServerUser; close(): Promise<void> }> };
 
-async function identityFor(embedded: EmbeddedBackend, handle: FluxHandle = embedded.instance.handle(), serverUser: ServerUser = ownerOf(embedded), admins: string[] = []) {
+async function identityFor(embedded: EmbeddedBackend, handle: FluxHandle = embedded.instance.handle(), serverUser: ServerUser = ownerOf(embedded), admins: string[] = [], ownJobsOnly = false) {
   return setUpIdentity({
-    access: { auth: { mode: 'trusted-header', header: 'X-Remote-User', trustedProxies: ['127.0.0.1'] }, admins, ownJobsOnly: false },
+    access: { auth: { mode: 'trusted-header', header: 'X-Remote-User', trustedProxies: ['127.0.0.1'] }, admins, ownJobsOnly },
     host: '127.0.0.1',
     allowAnonymous: false,
     handle,
@@ -71,8 +71,8 @@ async function identityFor(embedded: EmbeddedBackend, handle: FluxHandle = embed
   });
 }
 
-async function appOn(handle: FluxHandle, embedded: EmbeddedBackend, serverUser: ServerUser, admins: string[]): Promise<FluxGraphQLApp> {
-  const identity = await identityFor(embedded, handle, serverUser, admins);
+async function appOn(handle: FluxHandle, embedded: EmbeddedBackend, serverUser: ServerUser, admins: string[], ownJobsOnly = false): Promise<FluxGraphQLApp> {
+  const identity = await identityFor(embedded, handle, serverUser, admins, ownJobsOnly);
   return createApp({ handle, logging: false, identity, jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf } });
 }
 
@@ -81,8 +81,8 @@ async function everyJobOf(handle: FluxHandle): Promise<JobRow[]> {
   return response.jobs.map((job) => ({ id: String(job.id), userid: job.userid }));
 }
 
-async function privateEmbedded(): Promise<EmbeddedBackend> {
-  return openEmbeddedInstance({ jobs: 150, seed: 11, live: false, latencyMs: 0, privateMode: true });
+async function privateEmbedded(privateMode = true): Promise<EmbeddedBackend> {
+  return openEmbeddedInstance({ jobs: 150, seed: 11, live: false, latencyMs: 0, privateMode });
 }
 
 function usersWithJobs(embedded: EmbeddedBackend, jobs: JobRow[]): { name: string; uid: number }[] {
@@ -128,6 +128,17 @@ const CASES: Case[] = [
     },
   },
 ];
+
+CASES.push({
+  name: 'an open instance, with --own-jobs-only',
+  open: async () => {
+    const embedded = await privateEmbedded(false);
+    const handle = embedded.instance.handle();
+    const owner = ownerOf(embedded);
+    const everyJob = await everyJobOf(handle);
+    return { app: (admins = []) => appOn(handle, embedded, owner, admins, true), everyJob, users: usersWithJobs(embedded, everyJob), owner, close: async () => { await handle.close(); await embedded.close(); } };
+  },
+});
 
 describe.each(CASES)('private mode on $name', ({ open }) => {
   let setup: Awaited<ReturnType<Case['open']>>;
@@ -259,5 +270,22 @@ describe('createAuthenticator', () => {
   it('for none, names no user', async () => {
     const authenticator = await createAuthenticator({ mode: 'none' });
     expect(await authenticator.authenticate(new Request('http://x/graphql'), undefined)).toEqual({ ok: true, username: undefined });
+  });
+});
+
+describe('an open instance (no private mode, no --own-jobs-only)', () => {
+  it('shows an authenticated user every job: Flux decides, and this instance lets everyone see everything', async () => {
+    const embedded = await privateEmbedded(false);
+    const handle = embedded.instance.handle();
+    const everyJob = await everyJobOf(handle);
+    const app = await appOn(handle, embedded, ownerOf(embedded), []);
+    const [someone] = usersWithJobs(embedded, everyJob) as [{ name: string; uid: number }];
+    const listed = await allJobs(app, someone.name, 500);
+    expect(listed.totalCount).toBe(everyJob.length);
+    expect(listed.userids.size).toBeGreaterThan(1);
+    const { body } = await ask(app, someone.name, '{ jobStats { total } }');
+    expect(body).toEqual({ data: { jobStats: { total: everyJob.length } } });
+    await handle.close();
+    await embedded.close();
   });
 });

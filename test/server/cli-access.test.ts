@@ -46,9 +46,10 @@ describe('serve --auth', () => {
     expect((await served(['--auth', 'jwt', '--jwt-jwks', '/etc/jwks.json'])).access?.auth).toEqual({ mode: 'jwt', jwksFile: '/etc/jwks.json', userClaims: ['preferred_username', 'sub'] });
   });
 
-  it('passes --allow-anonymous, --max-concurrent-per-user and --private-mode on', async () => {
-    const settings = await served(['--allow-anonymous', '--host', '0.0.0.0', '--max-concurrent-per-user', '4', '--private-mode']);
+  it('passes --allow-anonymous, --max-concurrent-per-user, --own-jobs-only and --private-mode on', async () => {
+    const settings = await served(['--allow-anonymous', '--host', '0.0.0.0', '--max-concurrent-per-user', '4', '--private-mode', '--own-jobs-only']);
     expect(settings.allowAnonymous).toBe(true);
+    expect(settings.access?.ownJobsOnly).toBe(true);
     expect(settings.maxConcurrentPerUser).toBe(4);
     expect(settings.embedded.privateMode).toBe(true);
   });

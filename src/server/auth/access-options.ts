@@ -15,6 +15,7 @@ export interface AccessFlags {
   jwtUserClaim?: string;
   admin: string[];
   allowAnonymous?: boolean;
+  ownJobsOnly?: boolean;
   maxConcurrentPerUser: number;
 }
 
@@ -56,6 +57,7 @@ export function addAccessOptions(command: Command): Command {
     .option('--jwt-audience <aud>', 'jwt: accept only tokens with this "aud"')
     .option('--jwt-user-claim <claim>', `jwt: the claim holding the user name (default ${DEFAULT_JWT_USER_CLAIMS.join(', then ')})`)
     .option('--admin <user>', "serve this user with the server's own credentials, as the instance owner (repeatable)", parseUserName, [])
+    .option('--own-jobs-only', "keep non-admins to their own jobs in the server too, as Flux's private mode does, whatever the instance's setting")
     .option('--allow-anonymous', 'with --auth none, listen on a non-loopback address anyway (everyone is served as the server user)')
     .option('--max-concurrent-per-user <n>', 'most GraphQL requests of one user in flight at once (HTTP 429 beyond)', parseConcurrency, DEFAULT_MAX_CONCURRENT_PER_USER);
 }
@@ -80,7 +82,7 @@ export function accessSettingsFrom(flags: AccessFlags, command: Command): Access
     const given = command.getOptionValueSource(key);
     if ((given === 'cli' || given === 'config' || given === 'env') && mode !== flags.auth) return `${optionName(key)} applies to --auth ${mode}, not --auth ${flags.auth}.`;
   }
-  const common = { admins: flags.admin, ownJobsOnly: false };
+  const common = { admins: flags.admin, ownJobsOnly: flags.ownJobsOnly === true };
   switch (flags.auth) {
     case 'none':
       return { ...common, auth: { mode: 'none' } };

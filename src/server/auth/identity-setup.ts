@@ -75,6 +75,7 @@ export async function setUpIdentity(input: IdentitySetupInput): Promise<Identity
     authenticator: await createAuthenticator(access.auth),
     serverUser: server,
     admins: new Set(access.admins),
+    ownJobsOnly: access.ownJobsOnly,
     uidOf: async (name) => users.uidOf(name),
   };
 }

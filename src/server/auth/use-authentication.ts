@@ -16,6 +16,8 @@ export interface IdentityOptions {
   serverUser: { username: string; userid: number };
   /** Users served with the server's own credentials. */
   admins: ReadonlySet<string>;
+  /** Keep non-admins to their own jobs in the server too (--own-jobs-only). */
+  ownJobsOnly: boolean;
   /** The uid of an account name, as the system (or an embedded instance) knows it. */
   uidOf(name: string): Promise<number | undefined>;
 }
