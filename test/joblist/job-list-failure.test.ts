@@ -36,6 +36,6 @@ describe('classifyFailure', () => {
   });
 
   it('the emulation answers with the shared errnos', () => {
-    expect(JobListErrno).toEqual({ UNKNOWN_JOB: Errno.ENOENT, INVALID_PAYLOAD: Errno.EPROTO, EXCESSIVE_COMPARISONS: Errno.EINVAL });
+    expect(JobListErrno).toEqual({ UNKNOWN_JOB: Errno.ENOENT, INVALID_PAYLOAD: Errno.EPROTO, EXCESSIVE_COMPARISONS: Errno.EINVAL, NOT_PERMITTED: Errno.EPERM });
   });
 });
