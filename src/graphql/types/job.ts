@@ -55,15 +55,19 @@ function encodeWith(id: bigint, encoding: JobIdEncoding): string {
 
 const JobRef = builder.objectRef<JobView>('Job');
 
-export const JobNode = builder.node(JobRef, {
+// Job implements Node by hand rather than through builder.node: Pothos's node id resolver is
+// async, which makes every Job of a page a promise in the executor; this one is synchronous.
+export const JobNode = JobRef;
+JobRef.implement({
   description: 'A Flux job, with the attributes job-list reports and the fields `flux jobs` derives from them.',
+  interfaces: [builder.nodeInterfaceRef()],
   isTypeOf: (value) => value instanceof JobView,
-  id: {
-    description: 'The job ID in F58 form (ƒ…); node(id:) takes it back, or any other job ID form.',
-    extensions: sources('id'),
-    resolve: (job) => job.info.jobid,
-  },
   fields: (t) => ({
+    id: t.id({
+      description: 'The job ID in F58 form (ƒ…); node(id:) takes it back, or any other job ID form.',
+      extensions: sources('id'),
+      resolve: (job) => job.info.jobid,
+    }),
     jobid: t.string({
       extensions: sources('id'),
       description: 'The job ID in the given encoding (F58 by default).',
