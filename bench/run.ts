@@ -42,6 +42,8 @@ function loadAverage(): string {
 function runScript(script: string, quick: boolean): Promise<void> {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve(__dirname, script), ...(quick ? ['--quick'] : [])], {
     cwd: resolve(__dirname, '..'),
+    // As the server runs (see src/server/production-mode.ts), unless the caller says otherwise.
+    env: { ...process.env, NODE_ENV: process.env['NODE_ENV'] ?? 'production' },
     stdio: 'inherit',
   });
   return new Promise((done, fail) => {

@@ -6,6 +6,7 @@
  *   flux-graphql snapshot [--flux-uri URI] [--output FILE]
  * Bad values are refused with a sentence saying what is expected, and exit code 2.
  */
+import './production-mode';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
