@@ -31,9 +31,6 @@ export interface ListQuery {
 
 export type ListOutcome = { ok: true; jobs: JsonObject[] } | { ok: false; errnum: number; message: string };
 
-/** Stops the scan: the page is full, or an error occurred. */
-class StopScan extends Error {}
-
 function startWithin(list: SortedSlotList, times: Float64Array, constraintJson: Json | undefined, key: 't_inactive' | 't_run'): ListPosition {
   const bound = timestampUpperBound(constraintJson, key);
   if (bound === undefined) return list.start;
@@ -46,16 +43,19 @@ export function listJobs(store: JobStore, query: ListQuery): ListOutcome {
   const view = new JobView(store.jobs);
   const { constraint, budget, attributes, maxEntries } = query;
   let failure: { errnum: number; message: string } | undefined;
+  /** The page is full or an attribute is refused: no list is scanned further. */
+  let stopped = false;
 
   const visit = (slot: number): boolean => {
     if (!constraint.matches(view.at(slot), budget)) return true;
     if (attributes.error !== undefined) {
       failure = attributes.error;
-      throw new StopScan();
+      stopped = true;
+      return false;
     }
     jobs.push(attributes.build(slot));
-    if (jobs.length === maxEntries) throw new StopScan();
-    return true;
+    if (jobs.length === maxEntries) stopped = true;
+    return !stopped;
   };
   const tInactive = store.jobs.tInactive;
   const since = query.since;
@@ -67,18 +67,18 @@ export function listJobs(store: JobStore, query: ListQuery): ListOutcome {
 
   try {
     if (constraint.listMayMatch(StateMask.PENDING)) store.lists.pending.scan(store.lists.pending.start, visit);
-    if (constraint.listMayMatch(StateMask.RUNNING)) {
+    if (!stopped && constraint.listMayMatch(StateMask.RUNNING)) {
       const running = store.lists.running;
       running.scan(startWithin(running, store.jobs.tRun, query.constraintJson, 't_run'), visit);
     }
-    if (constraint.listMayMatch(JobState.INACTIVE)) {
+    if (!stopped && constraint.listMayMatch(JobState.INACTIVE)) {
       const inactive = store.lists.inactive;
       inactive.scan(startWithin(inactive, tInactive, query.constraintJson, 't_inactive'), visitInactive);
     }
   } catch (err) {
     if (err instanceof ExcessiveComparisonsError) return { ok: false, errnum: JobListErrno.EXCESSIVE_COMPARISONS, message: err.message };
-    if (!(err instanceof StopScan)) throw err;
-    if (failure !== undefined) return { ok: false, ...failure };
+    throw err;
   }
+  if (failure !== undefined) return { ok: false, ...failure };
   return { ok: true, jobs };
 }
