@@ -17,6 +17,7 @@ import { codedExecutionError } from '../graphql/errors';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
+import { useCompression } from './compression';
 import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
@@ -135,6 +136,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       maskError: (error, message, isDev) => codedExecutionError(error)?.error ?? yogaMaskError(error, message, isDev),
     },
     plugins: [
+      useCompression(),
       useMetrics(metrics, GRAPHQL_PATH),
       useRequestObservation(),
       ...(identity === undefined ? [] : [useAuthentication(identity, GRAPHQL_PATH, options.graphiql !== false)]),
