@@ -18,6 +18,7 @@ import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
 import { useCompression } from './compression';
+import { useFastExecution } from './fast-execution';
 import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
@@ -70,6 +71,11 @@ export interface AppOptions {
    * user this process runs as, with the handle's own credentials).
    */
   identity?: IdentityOptions;
+  /**
+   * Answer queries with the lean executor first, graphql's own when it gives up (default true;
+   * false runs graphql's alone, which tests compare against).
+   */
+  fastExecution?: boolean;
   /** Most GraphQL requests of one user in flight at once (default 32); HTTP 429 beyond. */
   maxConcurrentPerUser?: number;
 }
@@ -146,6 +152,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useQueryLimits(queryLimits),
       useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),
       useDeferredErrors(),
+      ...(options.fastExecution === false ? [] : [useFastExecution()]),
       useClientErrors(),
     ],
   });

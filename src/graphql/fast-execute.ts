@@ -1,0 +1,221 @@
+/**
+ * A leaner executor for the answers that go right: it resolves a query exactly as graphql-js
+ * does (the same collectFields, argument coercion, resolvers, serialisation and field order)
+ * but without the bookkeeping graphql-js keeps for errors, which for a page of 1,000 jobs is
+ * most of the time spent executing it. At the first sign of anything but a clean answer (an
+ * error, a null in a non-null field, an abstract type, a mutation, introspection) it gives up
+ * and the caller runs graphql-js, so every error, null and location is graphql-js's own.
+ */
+import {
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  defaultFieldResolver,
+  isLeafType,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
+import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
+import { buildExecutionContext, buildResolveInfo, type ExecutionContext } from 'graphql/execution/execute';
+import { getArgumentValues } from 'graphql/execution/values';
+import { addPath, type Path } from 'graphql/jsutils/Path';
+
+/** Thrown (never an Error, so no stack is captured) when this answer needs graphql-js. */
+const NEEDS_GRAPHQL_JS = Symbol('needs graphql-js');
+
+type Fields = Map<string, readonly FieldNode[]>;
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * What the resolvers of an attempt answered with a promise or an exception, by context, field
+ * node and source: when graphql-js then runs the query, it gets the same answers instead of
+ * asking Flux again (a failed RPC is not retried, a timeout not waited for twice).
+ */
+type Recorded = { value: unknown } | { thrown: unknown };
+const attempts = new WeakMap<object, Map<FieldNode, Map<unknown, Recorded>>>();
+
+function record(context: unknown, node: FieldNode, source: unknown, outcome: Recorded): void {
+  if (typeof context !== 'object' || context === null) return;
+  let byNode = attempts.get(context);
+  if (byNode === undefined) attempts.set(context, (byNode = new Map()));
+  let bySource = byNode.get(node);
+  if (bySource === undefined) byNode.set(node, (bySource = new Map()));
+  bySource.set(source, outcome);
+}
+
+function recorded(context: unknown, node: FieldNode | undefined, source: unknown): Recorded | undefined {
+  if (typeof context !== 'object' || context === null || node === undefined) return undefined;
+  return attempts.get(context)?.get(node)?.get(source);
+}
+
+/**
+ * The schema with each resolver first replaying what an attempt of this executor recorded for
+ * the same field and source; apply once, to the schema both executors run.
+ */
+export function withReplayedResolvers(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context, info) => {
+        const earlier = recorded(context, info.fieldNodes[0], source);
+        if (earlier === undefined) return resolve(source, args, context, info);
+        if ('thrown' in earlier) throw earlier.thrown;
+        return earlier.value;
+      };
+    }
+  }
+  return schema;
+}
+
+/** What resolving one field takes, the same for every item of a list. */
+interface FieldPlan {
+  field: GraphQLField<unknown, unknown>;
+  args: Record<string, unknown>;
+  /**
+   * Built for the field's first occurrence: inside a list, its path names the first item. No
+   * resolver of this schema reads the path of a field inside a list; errors, which need exact
+   * paths, are graphql-js's to report.
+   */
+  info: GraphQLResolveInfo;
+  resolve: GraphQLFieldResolver<unknown, unknown>;
+}
+
+class FastExecution {
+  /** The fields under each field, by its nodes: the same for every item of a list. */
+  private readonly subfields = new WeakMap<readonly FieldNode[], Fields>();
+  private readonly plans = new WeakMap<readonly FieldNode[], FieldPlan>();
+
+  constructor(private readonly context: ExecutionContext) {}
+
+  private subfieldsOf(type: GraphQLObjectType, nodes: readonly FieldNode[]): Fields {
+    let fields = this.subfields.get(nodes);
+    if (fields === undefined) {
+      const { schema, fragments, variableValues } = this.context;
+      fields = collectSubfields(schema, fragments, variableValues, type, nodes) as Fields;
+      this.subfields.set(nodes, fields);
+    }
+    return fields;
+  }
+
+  private plan(type: GraphQLObjectType, key: string, nodes: readonly FieldNode[], path: Path | undefined): FieldPlan {
+    const node = nodes[0] as FieldNode;
+    const field = type.getFields()[node.name.value] as GraphQLField<unknown, unknown> | undefined;
+    if (field === undefined) throw NEEDS_GRAPHQL_JS;
+    const plan: FieldPlan = {
+      field,
+      args: field.args.length === 0 && (node.arguments ?? []).length === 0 ? {} : getArgumentValues(field, node, this.context.variableValues),
+      info: buildResolveInfo(this.context, field, nodes, type, addPath(path, key, type.name)),
+      resolve: field.resolve ?? defaultFieldResolver,
+    };
+    this.plans.set(nodes, plan);
+    return plan;
+  }
+
+  /** Calls the resolver, recording a promise or an exception for graphql-js to replay. */
+  private resolve(plan: FieldPlan, node: FieldNode, source: unknown): unknown {
+    const context = this.context.contextValue;
+    let value: unknown;
+    try {
+      value = plan.resolve(source, plan.args, context, plan.info);
+    } catch (error) {
+      record(context, node, source, { thrown: error });
+      throw NEEDS_GRAPHQL_JS;
+    }
+    if (isPromiseLike(value)) record(context, node, source, { value });
+    return value;
+  }
+
+  object(type: GraphQLObjectType, fields: Fields, source: unknown, path: Path | undefined): unknown {
+    // graphql-js builds results on null-prototype objects; so does this.
+    const result: Record<string, unknown> = Object.create(null);
+    let pending: PromiseLike<void>[] | undefined;
+    for (const [key, nodes] of fields) {
+      const node = nodes[0] as FieldNode;
+      const name = node.name.value;
+      if (name === '__typename') {
+        result[key] = type.name;
+        continue;
+      }
+      const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
+      const { field, info } = plan;
+      const value = this.resolve(plan, node, source);
+      const completed = isPromiseLike(value)
+        ? value.then((resolved) => this.complete(field.type, nodes, resolved, info.path, info))
+        : this.complete(field.type, nodes, value, info.path, info);
+      if (isPromiseLike(completed)) {
+        // Keeps the key's place in the result's order until the value arrives.
+        result[key] = null;
+        (pending ??= []).push(completed.then((done) => void (result[key] = done)));
+      } else {
+        result[key] = completed;
+      }
+    }
+    return pending === undefined ? result : Promise.all(pending).then(() => result);
+  }
+
+  private complete(type: GraphQLOutputType, nodes: readonly FieldNode[], value: unknown, path: Path, info: GraphQLResolveInfo): unknown {
+    if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
+    if (type instanceof GraphQLNonNull) {
+      const completed = this.complete(type.ofType, nodes, value, path, info);
+      if (isPromiseLike(completed)) return completed.then((done) => nonNull(done));
+      return nonNull(completed);
+    }
+    if (value === null || value === undefined) return null;
+    if (type instanceof GraphQLList) {
+      if (!Array.isArray(value)) throw NEEDS_GRAPHQL_JS;
+      let anyPending = false;
+      const items = value.map((item: unknown, index: number) => {
+        const completed = this.complete(type.ofType, nodes, item, addPath(path, index, undefined), info);
+        if (isPromiseLike(completed)) anyPending = true;
+        return completed;
+      });
+      return anyPending ? Promise.all(items) : items;
+    }
+    if (isLeafType(type)) {
+      const serialized = type.serialize(value);
+      if (serialized === undefined) throw NEEDS_GRAPHQL_JS;
+      return serialized;
+    }
+    if (!(type instanceof GraphQLObjectType)) throw NEEDS_GRAPHQL_JS;
+    // An isTypeOf that answers with a promise is graphql-js's to wait for.
+    if (typeof type.isTypeOf === 'function' && type.isTypeOf(value, this.context.contextValue, info) !== true) throw NEEDS_GRAPHQL_JS;
+    return this.object(type, this.subfieldsOf(type, nodes), value, path);
+  }
+}
+
+function nonNull(value: unknown): unknown {
+  if (value === null || value === undefined) throw NEEDS_GRAPHQL_JS;
+  return value;
+}
+
+/**
+ * The query's answer, or undefined when graphql-js must give it (then nothing this attempt did
+ * is visible: resolvers only read, and the caller discards what they reported on the way).
+ */
+export async function tryFastExecute(args: ExecutionArgs): Promise<ExecutionResult | undefined> {
+  const context = buildExecutionContext(args);
+  if (Array.isArray(context)) return undefined;
+  const execution = context as ExecutionContext;
+  if (execution.operation.operation !== 'query') return undefined;
+  const queryType = execution.schema.getQueryType();
+  if (queryType === null || queryType === undefined) return undefined;
+  try {
+    const fields = collectFields(execution.schema, execution.fragments, execution.variableValues, queryType, execution.operation.selectionSet) as Fields;
+    const data = await new FastExecution(execution).object(queryType, fields, execution.rootValue, undefined);
+    return { data: data as Record<string, unknown> };
+  } catch {
+    // Whatever went wrong (an error a resolver threw, a value graphql-js would refuse), graphql-js
+    // is the one to report it.
+    return undefined;
+  }
+}
