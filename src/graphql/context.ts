@@ -2,6 +2,7 @@ import type { GraphQLError } from 'graphql';
 import type { FluxHandle } from '../flux/handle';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { JobLoader, type JobBatchListener } from './loaders/job-loader';
+import { usernameLoaderFor, type UsernameLoader } from './loaders/username-loader';
 
 /** Page sizes for connections: used when neither first nor last is given, and the most allowed. */
 export interface PageLimits {
@@ -21,6 +22,8 @@ export interface GraphQLContext {
   jobInfo: JobInfoOptions;
   /** Where `user` names are looked up (undefined: this machine's password database). */
   userDatabase: UserDatabase | undefined;
+  /** Batches the uid → name lookups of Job.username, when the user database must ask NSS for them. */
+  usernames: UsernameLoader | undefined;
   /**
    * Errors that do not stop a field from returning data (e.g. an unknown ID among jobs(ids:)):
    * the server appends them to the response's `errors` after execution.
@@ -44,12 +47,15 @@ function jobInfoWithUsers(jobInfo: JobInfoOptions, users: UserDatabase | undefin
 }
 
 export function createGraphQLContext(options: ContextOptions): GraphQLContext {
+  // An instance with its own names for Job.username (embedded, snapshot) is never asked of NSS.
+  const ownNames = options.jobInfo?.usernameOf !== undefined;
   return {
     handle: options.handle,
     jobLoader: new JobLoader(options.handle, options.onJobBatch),
     pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
     jobInfo: jobInfoWithUsers(options.jobInfo ?? {}, options.userDatabase),
     userDatabase: options.userDatabase,
+    usernames: ownNames ? undefined : usernameLoaderFor(options.userDatabase),
     deferredErrors: [],
   };
 }

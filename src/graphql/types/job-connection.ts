@@ -178,7 +178,7 @@ async function resolveByIds(ids: readonly bigint[], args: JobsArgs, context: Gra
 
 async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
   // As in Flux's JobList, a bad user is refused even when `ids` makes the filters moot.
-  const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
+  const jobQuery = await jobQueryFromArgs(context.handle, args, context.userDatabase);
   if (args.ids !== null && args.ids !== undefined && args.ids.length > 0) return resolveByIds(args.ids, args, context, info);
   const request = pageRequest(args.first, args.last, context.pageLimits);
   const query = queryFingerprint(jobQuery.fingerprintText());

@@ -10,6 +10,7 @@ import { builder } from '../builder';
 import { ErrorCode, graphqlError } from '../errors';
 import { attrsForJobSelection } from '../selected-attributes';
 import { JobView } from '../job-view';
+import { usernameOfJob } from '../loaders/username-loader';
 import { JobExceptionRef } from './job-exception';
 import { JobIdEncodingEnum } from './job-id-encoding';
 import { JobResultEnum } from './job-result';
@@ -68,7 +69,7 @@ export const JobNode = builder.node(JobRef, {
     userid: t.field({ type: 'SafeInt', description: "Submitter's uid.", resolve: (job) => always(job, 'userid', job.info.userid) }),
     username: t.string({
       description: "Submitter's user name, or the uid in decimal when the password database has no entry.",
-      resolve: (job) => always(job, 'userid', job.info.username),
+      resolve: async (job, _args, context) => always(job, 'userid', await usernameOfJob(job, context)),
     }),
     urgency: t.int({ description: 'Urgency, 0 (held) to 31 (expedite); 16 by default.', resolve: (job) => always(job, 'urgency', job.info.urgency) }),
     priority: t.field({
