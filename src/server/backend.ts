@@ -7,7 +7,7 @@ import { openHandle } from '../flux/connect';
 import { EmbeddedInstance } from '../embedded';
 import { describeWorkload, forEachJob } from '../embedded/workload/generate';
 import { LiveWorkload } from '../embedded/workload/live';
-import type { JobInfoOptions, UserDatabase } from '../joblist';
+import { systemNssUserDatabase, type JobInfoOptions, type UserDatabase } from '../joblist';
 import { openSnapshotBackend, type SnapshotSettings } from './snapshot-backend';
 
 export interface EmbeddedSettings {
@@ -136,7 +136,8 @@ export async function openBackend(
   if (settings.snapshot !== undefined) return openSnapshotBackend(settings.snapshot, { latencyMs: settings.embedded.latencyMs });
   if (settings.fluxUri !== undefined) {
     const handle = await openHandle(settings.fluxUri);
-    return { handle, description: settings.fluxUri, close: () => handle.close() };
+    // A site's users may live in LDAP or SSSD, not /etc/passwd: ask NSS, as Flux's tools do.
+    return { handle, description: settings.fluxUri, userDatabase: systemNssUserDatabase(), close: () => handle.close() };
   }
   const embedded = await openEmbeddedInstance(settings.embedded, options);
   const handle = embedded.instance.handle({ latencyMs: settings.embedded.latencyMs });
