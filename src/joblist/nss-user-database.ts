@@ -106,6 +106,10 @@ interface Side<K, V> {
   valueIn(entry: PasswdEntry): V;
 }
 
+function sideOf<K, V>(maxEntries: number, keyText: KeyText<K>, answers: Side<K, V>['answers'], valueIn: Side<K, V>['valueIn']): Side<K, V> {
+  return { cache: new ExpiringCache(maxEntries), inFlight: new Map(), keyText, answers, valueIn };
+}
+
 /**
  * getent takes a key that reads as a number (strtoul: blanks and a sign allowed) for a uid, so
  * such text can never be asked as a name; it keeps today's meaning, a uid, in JobList.
@@ -157,20 +161,8 @@ export class NssUserDatabase implements UserDatabase {
     this.maxKeysPerCall = Math.max(1, options.maxKeysPerCall ?? 256);
     this.onError = options.onError;
     const maxEntries = Math.max(1, options.maxEntries ?? 4096);
-    this.byUid = {
-      cache: new ExpiringCache(maxEntries),
-      inFlight: new Map(),
-      keyText: uidKey,
-      answers: (entry, uid) => entry.uid === uid,
-      valueIn: (entry) => entry.name,
-    };
-    this.byName = {
-      cache: new ExpiringCache(maxEntries),
-      inFlight: new Map(),
-      keyText: nameKey,
-      answers: (entry, name) => entry.name === name,
-      valueIn: (entry) => entry.uid,
-    };
+    this.byUid = sideOf(maxEntries, uidKey, (entry, uid) => entry.uid === uid, (entry) => entry.name);
+    this.byName = sideOf(maxEntries, nameKey, (entry, name) => entry.name === name, (entry) => entry.uid);
   }
 
   nameOf(uid: number): string | undefined {

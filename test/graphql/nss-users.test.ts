@@ -6,14 +6,16 @@ import { EmbeddedInstance } from '../../src/embedded';
 import type { Json } from '../../src/flux/json';
 import { NssUserDatabase, type GetentRunner } from '../../src/joblist';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
+import { fakeGetent } from '../support/fake-getent';
 import type { GraphQLResponse } from './test-app';
 
 const NOW = 1795640000;
-const DIRECTORY = new Map([
-  [5001, 'alice'],
-  [5002, 'bob'],
-  [5003, 'carol'],
-]);
+const USERS = [
+  { name: 'alice', uid: 5001 },
+  { name: 'bob', uid: 5002 },
+  { name: 'carol', uid: 5003 },
+];
+const DIRECTORY = new Map(USERS.map((user) => [user.uid, user.name]));
 /** Two jobs each for three directory users and one uid nobody knows. */
 const UIDS = [5001, 5002, 5003, 7777, 5001, 5002, 5003, 7777];
 
@@ -34,21 +36,6 @@ function records(): Json[] {
     ncores: 1,
     duration: 0.0,
   }));
-}
-
-/** Answers as glibc's getent does: numeric keys are uids, exit 2 when some key is unknown. */
-function fakeGetent(): GetentRunner & { calls: string[][] } {
-  const calls: string[][] = [];
-  const runner: GetentRunner = async (keys) => {
-    calls.push([...keys]);
-    const lines: string[] = [];
-    for (const key of keys) {
-      const found = [...DIRECTORY].find(([uid, name]) => (/^\d+$/.test(key) ? uid === Number(key) : name === key));
-      if (found !== undefined) lines.push(`${found[1]}:*:${found[0]}:100::/home/${found[1]}:/bin/bash\n`);
-    }
-    return { exitCode: lines.length === keys.length ? 0 : 2, stdout: lines.join('') };
-  };
-  return Object.assign(runner, { calls });
 }
 
 function appOn(getent: GetentRunner): FluxGraphQLApp {
@@ -76,7 +63,7 @@ type Page = { jobs: { nodes: { userid: number; username: string }[] } };
 
 describe('users known only to NSS', () => {
   it('name the jobs of a page with one getent for all their uids', async () => {
-    const getent = fakeGetent();
+    const getent = fakeGetent(USERS);
     const app = appOn(getent);
     const response = await gql<Page>(app, '{ jobs { nodes { userid username } } }');
     expect(response.errors).toBeUndefined();
@@ -88,7 +75,7 @@ describe('users known only to NSS', () => {
   });
 
   it('name jobs looked up by ID, and a second request is answered from the cache', async () => {
-    const getent = fakeGetent();
+    const getent = fakeGetent(USERS);
     const app = appOn(getent);
     const query = '{ a: job(id: "1000") { username } b: job(id: "1001") { username } c: job(id: "1003") { username } }';
     const first = await gql<Record<string, { username: string }>>(app, query);
@@ -100,7 +87,7 @@ describe('users known only to NSS', () => {
   });
 
   it('are accepted by jobs(user:)', async () => {
-    const getent = fakeGetent();
+    const getent = fakeGetent(USERS);
     const app = appOn(getent);
     const response = await gql<Page>(app, '{ jobs(user: "bob") { nodes { userid username } } }');
     expect(response.errors).toBeUndefined();
@@ -113,13 +100,13 @@ describe('users known only to NSS', () => {
   });
 
   it('refuse an unknown name as before (BAD_USER_INPUT)', async () => {
-    const app = appOn(fakeGetent());
+    const app = appOn(fakeGetent(USERS));
     const response = await gql(app, '{ jobs(user: "mallory") { nodes { id } } }');
     expect(response.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['BAD_USER_INPUT', 'Invalid user mallory specified']]);
   });
 
   it('take a uid and "all" without asking NSS for a name', async () => {
-    const getent = fakeGetent();
+    const getent = fakeGetent(USERS);
     const app = appOn(getent);
     const byUid = await gql<Page>(app, '{ jobs(user: "7777") { nodes { userid username } } }');
     expect(byUid.data?.jobs.nodes).toEqual([

@@ -13,28 +13,9 @@ import {
   type NssUserDatabaseOptions,
 } from '../../src/joblist';
 import { EmbeddedInstance } from '../../src/embedded';
+import { fakeGetent, type DirectoryUser } from '../support/fake-getent';
 
-interface FakeUser {
-  name: string;
-  uid: number;
-}
-
-/** A getent over a fixed directory, answering as glibc's does: numeric keys are uids. */
-function fakeGetent(users: readonly FakeUser[]): GetentRunner & { calls: string[][] } {
-  const calls: string[][] = [];
-  const runner = async (keys: readonly string[]) => {
-    calls.push([...keys]);
-    const lines: string[] = [];
-    for (const key of keys) {
-      const user = /^\d+$/.test(key) ? users.find((u) => u.uid === Number(key)) : users.find((u) => u.name === key);
-      if (user !== undefined) lines.push(`${user.name}:*:${user.uid}:${user.uid}:${user.name}:/home/${user.name}:/bin/sh`);
-    }
-    return { exitCode: lines.length === keys.length ? 0 : 2, stdout: lines.map((line) => `${line}\n`).join('') };
-  };
-  return Object.assign(runner, { calls });
-}
-
-const LDAP_USERS: FakeUser[] = [
+const LDAP_USERS: DirectoryUser[] = [
   { name: 'alice', uid: 5001 },
   { name: 'bob', uid: 5002 },
   { name: 'carol', uid: 5003 },
