@@ -4,6 +4,7 @@ import type { FluxHandle } from '../flux/handle';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
 import { JobLoader, type JobBatchListener } from './loaders/job-loader';
 import type { Viewer } from './viewer';
+import { usernameLoaderFor, type UsernameLoader } from './loaders/username-loader';
 
 /** Page sizes for connections: used when neither first nor last is given, and the most allowed. */
 export interface PageLimits {
@@ -25,6 +26,8 @@ export interface GraphQLContext {
   jobInfo: JobInfoOptions;
   /** Where `user` names are looked up (undefined: this machine's password database). */
   userDatabase: UserDatabase | undefined;
+  /** Batches the uid → name lookups of Job.username, when the user database must ask NSS for them. */
+  usernames: UsernameLoader | undefined;
   /**
    * Errors that do not stop a field from returning data (e.g. an unknown ID among jobs(ids:)):
    * the server appends them to the response's `errors` after execution.
@@ -61,6 +64,8 @@ export function processViewer(): Viewer {
 }
 
 export function createGraphQLContext(options: ContextOptions): GraphQLContext {
+  // An instance with its own names for Job.username (embedded, snapshot) is never asked of NSS.
+  const ownNames = options.jobInfo?.usernameOf !== undefined;
   return {
     handle: options.handle,
     viewer: options.viewer ?? processViewer(),
@@ -68,6 +73,7 @@ export function createGraphQLContext(options: ContextOptions): GraphQLContext {
     pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
     jobInfo: jobInfoWithUsers(options.jobInfo ?? {}, options.userDatabase),
     userDatabase: options.userDatabase,
+    usernames: ownNames ? undefined : usernameLoaderFor(options.userDatabase),
     deferredErrors: [],
   };
 }

@@ -23,7 +23,25 @@ export { listAttrs } from './list-attrs';
 export { stateToString, resultToString, type NameFormat } from './state-names';
 export { formatFsd } from './fsd';
 export { signalDescription } from './signal-description';
-export { systemUserDatabase, parsePasswd, type UserDatabase } from './user-database';
+export {
+  systemUserDatabase,
+  parsePasswd,
+  parsePasswdLine,
+  lookUpUid,
+  withNameLookedUp,
+  type PasswdEntry,
+  type UserDatabase,
+} from './user-database';
+export {
+  NssUserDatabase,
+  systemNssUserDatabase,
+  runGetent,
+  getentRunner,
+  parseGetentPasswd,
+  type GetentResult,
+  type GetentRunner,
+  type NssUserDatabaseOptions,
+} from './nss-user-database';
 export { JobPager, type JobSource, type JobPage, type PageEdge, type PageOptions, type Pager } from './job-pager';
 export { IdListPager, type IdListPosition, type JobLookup } from './id-list-pager';
 export { type OrderPosition } from './job-order';

@@ -5,6 +5,30 @@ import { userInfo } from 'os';
 export interface UserDatabase {
   nameOf(uid: number): string | undefined;
   uidOf(name: string): number | undefined;
+  /**
+   * Present on a database that must ask a slower source (NSS: LDAP, SSSD) before nameOf/uidOf
+   * can answer: looks all of these up at once, one answer per key in key order. Without it,
+   * nameOf and uidOf already know everything.
+   */
+  namesOf?(uids: readonly number[]): Promise<(string | undefined)[]>;
+  uidsOf?(names: readonly string[]): Promise<(number | undefined)[]>;
+}
+
+/** The uid of a user name, asking the database's slower source first when it has one. */
+export async function lookUpUid(users: UserDatabase, name: string): Promise<number | undefined> {
+  if (users.uidsOf === undefined) return users.uidOf(name);
+  const [uid] = await users.uidsOf([name]);
+  return uid;
+}
+
+/**
+ * `users` with `name` already looked up, so that synchronous checks (JobList's user rules)
+ * see the answer even when the database's cache has let it go again since.
+ */
+export async function withNameLookedUp(users: UserDatabase, name: string): Promise<UserDatabase> {
+  if (users.uidsOf === undefined) return users;
+  const uid = await lookUpUid(users, name);
+  return { nameOf: (id) => users.nameOf(id), uidOf: (asked) => (asked === name ? uid : users.uidOf(asked)) };
 }
 
 class PasswdTable implements UserDatabase {
@@ -26,17 +50,29 @@ class PasswdTable implements UserDatabase {
   }
 }
 
-/** Reads passwd(5) text: "name:password:uid:gid:gecos:home:shell" per line. */
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+}
+
+/** One passwd(5) line, "name:password:uid:gid:gecos:home:shell"; undefined for one naming no user. */
+export function parsePasswdLine(line: string): PasswdEntry | undefined {
+  // '#' comments and NIS "+"/"-" inclusion lines name no local user.
+  if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) return undefined;
+  const fields = line.split(':');
+  const name = fields[0];
+  const uidText = fields[2];
+  if (name === undefined || name === '' || uidText === undefined || !/^\d+$/.test(uidText)) return undefined;
+  const uid = Number(uidText);
+  return Number.isSafeInteger(uid) ? { name, uid } : undefined;
+}
+
+/** Reads passwd(5) text, one entry a line. */
 export function parsePasswd(text: string): UserDatabase {
   const table = new PasswdTable();
   for (const line of text.split('\n')) {
-    // '#' comments and NIS "+"/"-" inclusion lines name no local user.
-    if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) continue;
-    const fields = line.split(':');
-    const name = fields[0];
-    const uidText = fields[2];
-    if (name === undefined || name === '' || uidText === undefined || !/^\d+$/.test(uidText)) continue;
-    table.add(name, Number(uidText));
+    const entry = parsePasswdLine(line);
+    if (entry !== undefined) table.add(entry.name, entry.uid);
   }
   return table;
 }

@@ -7,7 +7,7 @@ import { openHandle } from '../flux/connect';
 import { EmbeddedInstance } from '../embedded';
 import { describeWorkload, forEachJob } from '../embedded/workload/generate';
 import { LiveWorkload } from '../embedded/workload/live';
-import type { JobInfoOptions, UserDatabase } from '../joblist';
+import { systemNssUserDatabase, type JobInfoOptions, type UserDatabase } from '../joblist';
 import { openSnapshotBackend, type SnapshotSettings } from './snapshot-backend';
 import { ownerOf, processUser } from './server-user';
 
@@ -148,6 +148,8 @@ export async function openBackend(
     return {
       handle,
       description: settings.fluxUri,
+      // A site's users may live in LDAP or SSSD, not /etc/passwd: ask NSS, as Flux's tools do.
+      userDatabase: systemNssUserDatabase(),
       ...(settings.fluxUri.startsWith('local://') ? { serverUser: processUser() } : {}),
       close: () => handle.close(),
     };

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveBroker, type RunningBroker } from '../../src/embedded/wire/broker';
 import { startServer, type RunningServer } from '../../src/server/start';
+import { openBackend } from '../../src/server/backend';
+import { systemNssUserDatabase } from '../../src/joblist';
 import { workloadApp } from '../graphql/test-app';
 
 const QUERY = `{
@@ -49,6 +51,16 @@ describe('serving a Flux instance by URI', () => {
     expect(remote.errors).toBeUndefined();
     expect(remote.data.jobs.edges.length).toBeGreaterThan(5);
     expect(remote).toEqual(inProcess);
+  });
+
+  it("looks a real instance's users up through NSS", async () => {
+    const backend = await openBackend({ fluxUri: `local://${broker?.path}`, embedded: { jobs: 0, seed: 1, live: false, latencyMs: 0 } });
+    try {
+      expect(backend.userDatabase).toBe(systemNssUserDatabase());
+      expect(backend.jobInfo?.usernameOf).toBeUndefined();
+    } finally {
+      await backend.close();
+    }
   });
 
   it('reports the instance gone as FLUX_UNAVAILABLE and keeps answering', async () => {

@@ -195,7 +195,7 @@ function orderListing(jobQuery: JobQuery, context: GraphQLContext): Listing<Orde
 
 async function resolveJobs(args: JobsArgs, context: GraphQLContext, info: GraphQLResolveInfo): Promise<Connection> {
   // As in Flux's JobList, a bad user is refused even when `ids` makes the filters moot.
-  const jobQuery = jobQueryFromArgs(context.handle, args, context.userDatabase);
+  const jobQuery = await jobQueryFromArgs(context.handle, args, context.userDatabase);
   const ids = args.ids ?? [];
   if (ids.length > 0) return paginate(idListing(ids, jobQuery, context, info), args, context, info);
   return paginate(orderListing(jobQuery, context), args, context, info);

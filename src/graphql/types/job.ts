@@ -13,6 +13,7 @@ import { builder } from '../builder';
 import { ErrorCode, graphqlError } from '../errors';
 import { attrsForJobSelection, sources } from '../selected-attributes';
 import { JobView } from '../job-view';
+import { usernameOfJob } from '../loaders/username-loader';
 import { JobExceptionRef } from './job-exception';
 import { JobIdEncodingEnum } from './job-id-encoding';
 import { JobResultEnum } from './job-result';
@@ -83,7 +84,7 @@ JobRef.implement({
     username: t.string({
       extensions: sources('username'),
       description: "Submitter's user name, or the uid in decimal when the password database has no entry.",
-      resolve: (job) => always(job, 'userid', job.info.username),
+      resolve: async (job, _args, context) => always(job, 'userid', await usernameOfJob(job, context)),
     }),
     urgency: t.int({
       extensions: sources('urgency'),

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { instanceOwner } from '../../flux/broker-attributes';
 import type { FluxHandle } from '../../flux/handle';
 import type { UserDatabase } from '../../joblist';
-import { systemUserDatabase } from '../../joblist/user-database';
+import { lookUpUid, systemUserDatabase } from '../../joblist/user-database';
 import { processUser, type ServerUser } from '../server-user';
 import type { AccessSettings } from './auth-settings';
 import { AuthSetupError, createAuthenticator } from './authenticator';
@@ -76,6 +76,6 @@ export async function setUpIdentity(input: IdentitySetupInput): Promise<Identity
     serverUser: server,
     admins: new Set(access.admins),
     ownJobsOnly: access.ownJobsOnly,
-    uidOf: async (name) => users.uidOf(name),
+    uidOf: (name) => lookUpUid(users, name),
   };
 }
