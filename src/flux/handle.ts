@@ -20,6 +20,20 @@ export interface RpcOptions {
 }
 
 /**
+ * A change of a handle's connection to its broker. `connected` is only ever the first report, when
+ * the connection is up as the listener starts watching; `lost` says why the connection went (or,
+ * first, that it is down and why); `reconnected` says how many connection attempts it took since the
+ * loss (the one that worked included) and how long the connection was down.
+ */
+export type ConnectionEvent =
+  | { state: 'connected' }
+  | { state: 'lost'; reason: string }
+  | { state: 'reconnected'; attempts: number; downMs: number };
+
+/** Must not throw; a listener that does is reported as a process warning and the handle carries on. */
+export type ConnectionListener = (event: ConnectionEvent) => void;
+
+/**
  * The one way every layer above src/flux talks to Flux. Implemented by the
  * local:// and ssh:// connectors and by the embedded instance.
  *
@@ -40,6 +54,13 @@ export interface FluxHandle {
    * response. Leaving the loop early (break/return) releases the request.
    */
   rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined>;
+
+  /**
+   * Reports connection changes to `listener`, starting with the state at the time of the call;
+   * returns what stops the reports. Only handles whose connection can drop have it (local://,
+   * ssh://); one without it (the embedded instance) is always connected.
+   */
+  watchConnection?(listener: ConnectionListener): () => void;
 
   /** Fail every RPC in flight and release the connection. */
   close(): Promise<void>;

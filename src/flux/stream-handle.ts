@@ -2,11 +2,13 @@
  * A FluxHandle over a byte stream to a broker: the part of libflux that the
  * local:// and ssh:// connectors share. Many RPCs run at once on one
  * connection, told apart by matchtag; a dropped connection fails everything
- * in flight at once, and later RPCs reconnect with a capped backoff.
+ * in flight at once, and later RPCs reconnect with a capped backoff (or the
+ * handle itself does, with reconnectInBackground). Listeners given to
+ * watchConnection hear of each loss and each reconnection.
  */
 import { Errno, FLUX_NODEID_ANY, FLUX_NODEID_UPSTREAM, FLUX_USERID_UNKNOWN, Role } from './constants';
 import { FluxError, FluxRpcError, FluxUnavailableError } from './errors';
-import type { FluxHandle, MessageCredentials, RpcOptions } from './handle';
+import type { ConnectionEvent, ConnectionListener, FluxHandle, MessageCredentials, RpcOptions } from './handle';
 import type { Json, JsonObject } from './json';
 import type { ByteTransport, TransportFactory } from './byte-transport';
 import {
@@ -34,6 +36,12 @@ export interface StreamHandleOptions {
   reconnectDelayMs?: number;
   /** Cap on the reconnect wait. Default 30 s. */
   maxReconnectDelayMs?: number;
+  /**
+   * After a drop, keep trying to reconnect on the same backoff without waiting for an RPC, so that
+   * the connection is back (and watchers hear of it) as soon as the broker is. Default false: only
+   * RPCs reconnect, as libflux's handles do on demand.
+   */
+  reconnectInBackground?: boolean;
   /** Largest message accepted from the broker. Default 256 MiB. */
   maxMessageSize?: number;
   /** Requests are refused (FLUX_BUSY) while more than this many bytes wait to be written. Default 64 MiB. */
@@ -131,6 +139,13 @@ export class StreamHandle implements FluxHandle {
   private lastFailure = 'not connected';
   private reconnectDelay = 0;
   private nextAttemptAt = 0;
+  /** What watchers were last told: up (connected or reconnected) or not (lost). */
+  private reportedUp = false;
+  /** Connection attempts since the last loss, and when that was (Date.now()). */
+  private attemptsSinceLoss = 0;
+  private lostAt = 0;
+  private backgroundTimer: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<ConnectionListener>();
   private readonly timeoutMs: number;
   private readonly reconnectDelayMs: number;
   private readonly maxReconnectDelayMs: number;
@@ -161,12 +176,21 @@ export class StreamHandle implements FluxHandle {
   static async open(uri: string, openTransport: TransportFactory, options: StreamHandleOptions = {}): Promise<StreamHandle> {
     const handle = new StreamHandle(uri, openTransport, options);
     handle.attach(await openTransport());
+    handle.reportedUp = handle.connected;
     return handle;
   }
 
-  /** True while a connection is up (false after a drop until an RPC reconnects). */
+  /** True while a connection is up (false after a drop until an RPC, or the background retry, reconnects). */
   get connected(): boolean {
     return this.link !== null;
+  }
+
+  watchConnection(listener: ConnectionListener): () => void {
+    this.listeners.add(listener);
+    this.tell(listener, this.reportedUp ? { state: 'connected' } : { state: 'lost', reason: this.lastFailure });
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   async rpc(topic: string, payload?: JsonObject, options: RpcOptions = {}): Promise<Json | undefined> {
@@ -187,6 +211,8 @@ export class StreamHandle implements FluxHandle {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.backgroundTimer) clearTimeout(this.backgroundTimer);
+    this.backgroundTimer = null;
     const closedError = this.closedError();
     if (this.connecting) await this.connecting.catch(() => undefined);
     const link = this.link;
@@ -270,12 +296,14 @@ export class StreamHandle implements FluxHandle {
 
   private async reconnect(): Promise<Link> {
     let transport: ByteTransport;
+    this.attemptsSinceLoss++;
     try {
       transport = await this.openTransport();
     } catch (err) {
       this.reconnectDelay = this.reconnectDelay === 0 ? this.reconnectDelayMs : Math.min(this.reconnectDelay * 2, this.maxReconnectDelayMs);
       this.nextAttemptAt = Date.now() + this.reconnectDelay;
       this.lastFailure = err instanceof Error ? err.message : String(err);
+      this.retryInBackground();
       throw new FluxUnavailableError(this.uri, this.lastFailure, { cause: err });
     }
     if (this.closed) {
@@ -284,7 +312,43 @@ export class StreamHandle implements FluxHandle {
     }
     this.reconnectDelay = 0;
     this.nextAttemptAt = 0;
-    return this.attach(transport);
+    const link = this.attach(transport);
+    if (!link.down) {
+      const attempts = this.attemptsSinceLoss;
+      this.attemptsSinceLoss = 0;
+      this.reportedUp = true;
+      this.notify({ state: 'reconnected', attempts, downMs: Math.max(0, Date.now() - this.lostAt) });
+    }
+    return link;
+  }
+
+  /** With reconnectInBackground, makes the next attempt once the backoff allows it; RPCs may still get there first. */
+  private retryInBackground(): void {
+    if (this.options.reconnectInBackground !== true || this.closed || this.link || this.backgroundTimer) return;
+    this.backgroundTimer = setTimeout(() => {
+      this.backgroundTimer = null;
+      if (this.closed || this.link || this.connecting) return;
+      // A timer may fire a little before the time it was set for; ensureLink would then fail fast.
+      if (this.nextAttemptAt > Date.now()) {
+        this.retryInBackground();
+        return;
+      }
+      // A failed attempt schedules the next one in reconnect().
+      this.ensureLink().catch(() => undefined);
+    }, Math.max(0, this.nextAttemptAt - Date.now()));
+    this.backgroundTimer.unref();
+  }
+
+  private notify(event: ConnectionEvent): void {
+    for (const listener of [...this.listeners]) this.tell(listener, event);
+  }
+
+  private tell(listener: ConnectionListener, event: ConnectionEvent): void {
+    try {
+      listener(event);
+    } catch (err) {
+      process.emitWarning(`a connection listener of the handle to ${this.uri} threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private attach(transport: ByteTransport): Link {
@@ -473,6 +537,8 @@ export class StreamHandle implements FluxHandle {
   private async takeDown(link: Link, error: FluxError, why: string = error.message): Promise<void> {
     if (link.down) return;
     link.down = true;
+    // A drop of the current connection, not the handle being closed.
+    const lost = this.link === link && !this.closed;
     if (this.link === link) {
       this.link = null;
       this.lastFailure = why;
@@ -486,6 +552,16 @@ export class StreamHandle implements FluxHandle {
       if (entry.timer) clearTimeout(entry.timer);
       if (entry.kind === 'single') entry.reject(error);
       else if (entry.kind === 'stream') entry.stream.finish(error);
+    }
+    if (lost) {
+      // A connection that fails as it is set up was never reported up: its loss is no news.
+      if (this.reportedUp) {
+        this.reportedUp = false;
+        this.lostAt = Date.now();
+        this.attemptsSinceLoss = 0;
+        this.notify({ state: 'lost', reason: why });
+      }
+      this.retryInBackground();
     }
     await link.transport.dispose();
   }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import { Errno, Role } from '../../src/flux/constants';
 import { FluxError, FluxRpcError } from '../../src/flux/errors';
-import type { FluxHandle } from '../../src/flux/handle';
+import type { ConnectionEvent, FluxHandle } from '../../src/flux/handle';
 import type { Json } from '../../src/flux/json';
 import { openLocalHandle, retryCountFromEnv } from '../../src/flux/local-connector';
 import { encodeMessage, encodeStringPayload, type FluxMessage, MessageType } from '../../src/flux/message';
@@ -332,6 +332,8 @@ describe('local connector wire behaviour (scripted broker)', () => {
       }
     });
     const handle = await connect(broker.path);
+    const events: ConnectionEvent[] = [];
+    handle.watchConnection((event) => events.push(event));
     const waiting = handle.rpc('g.wait', {});
     const streaming = streamRejection(handle.rpcStream('g.wait', {}));
     await until(() => broker.received.length === 2, 'the waiting requests');
@@ -345,6 +347,11 @@ describe('local connector wire behaviour (scripted broker)', () => {
     }
     expect(handle.connected).toBe(false);
     await expect(handle.rpc('g.again', {})).resolves.toEqual({ ok: true });
+    expect(events).toEqual([
+      { state: 'connected' },
+      { state: 'lost', reason: 'it sent an invalid message: corrupt stream: expected magic 12 00 ee ff (or ff ee 00 12), received de ad be ef' },
+      { state: 'reconnected', attempts: 1, downMs: expect.any(Number) },
+    ]);
   });
 
   it('refuses new requests with FLUX_BUSY once too many bytes wait for a broker that does not read', async () => {
@@ -431,6 +438,101 @@ describe('losing the broker and getting it back', () => {
       }
       expect(answer).toMatchObject({ echo: { n: 1 } });
     } finally {
+      await handle.close();
+      await broker.close();
+    }
+  });
+
+  it('tells watchers of the loss once and of the reconnection with the attempts it took; nothing on close', async () => {
+    const path = socketPath();
+    const service = createFakeService();
+    let broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
+    // No wait between attempts: each RPC while the broker is away is one failed attempt.
+    const handle = await openLocalHandle(path, { connectRetries: 0, reconnectDelayMs: 0 });
+    const events: ConnectionEvent[] = [];
+    const late: ConnectionEvent[] = [];
+    const stopWatching = handle.watchConnection((event) => events.push(event));
+    try {
+      expect(events).toEqual([{ state: 'connected' }]);
+      await broker.close();
+      await until(() => !handle.connected, 'the drop to be noticed');
+      expect(events).toEqual([{ state: 'connected' }, { state: 'lost', reason: 'the connection was closed' }]);
+      for (let attempt = 0; attempt < 2; attempt++) expect((await rejection(handle.rpc('test.echo', {}))).code).toBe('FLUX_DISCONNECTED');
+      // Failed attempts are no news: still the one loss.
+      expect(events).toHaveLength(2);
+      // A watcher that starts now learns that the connection is down, and the latest reason.
+      handle.watchConnection((event) => late.push(event));
+      expect(late).toEqual([{ state: 'lost', reason: `cannot connect to Flux at local://${path}: broker socket ${path} was not found` }]);
+
+      broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
+      expect(await handle.rpc('test.echo', { back: true })).toMatchObject({ echo: { back: true } });
+      expect(events).toHaveLength(3);
+      const back = events[2] as Extract<ConnectionEvent, { state: 'reconnected' }>;
+      expect(back).toEqual({ state: 'reconnected', attempts: 3, downMs: expect.any(Number) });
+      expect(back.downMs).toBeGreaterThanOrEqual(0);
+      expect(late).toEqual([late[0], { state: 'reconnected', attempts: 3, downMs: back.downMs }]);
+
+      stopWatching();
+      await broker.close();
+      await until(() => !handle.connected, 'the second drop');
+      expect(events).toHaveLength(3);
+      expect(late.map((event) => event.state)).toEqual(['lost', 'reconnected', 'lost']);
+      broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
+      await handle.rpc('test.echo', {});
+      await handle.close();
+      expect(late.map((event) => event.state)).toEqual(['lost', 'reconnected', 'lost', 'reconnected']);
+    } finally {
+      await handle.close();
+      await broker.close();
+    }
+  });
+
+  it('with reconnectInBackground, reconnects once the broker is back without any RPC', async () => {
+    const path = socketPath();
+    const service = createFakeService();
+    let broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
+    const handle = await openLocalHandle(path, { connectRetries: 0, reconnectDelayMs: 5, maxReconnectDelayMs: 20, reconnectInBackground: true });
+    const events: ConnectionEvent[] = [];
+    handle.watchConnection((event) => events.push(event));
+    try {
+      await broker.close();
+      await until(() => events.length === 2, 'the loss');
+      expect(events[1]).toEqual({ state: 'lost', reason: 'the connection was closed' });
+      broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
+      await until(() => handle.connected, 'the background reconnection');
+      expect(events).toEqual([{ state: 'connected' }, events[1], { state: 'reconnected', attempts: expect.any(Number), downMs: expect.any(Number) }]);
+      expect((events[2] as Extract<ConnectionEvent, { state: 'reconnected' }>).attempts).toBeGreaterThanOrEqual(1);
+      // Nothing was asked meanwhile: the handle reconnected on its own.
+      expect(service.requests.filter((r) => r.topic !== 'test.disconnect')).toEqual([]);
+      expect(await handle.rpc('test.echo', { n: 2 })).toMatchObject({ echo: { n: 2 } });
+    } finally {
+      await handle.close();
+      await broker.close();
+    }
+  });
+
+  it('keeps a watcher that throws from breaking the handle, as a process warning', async () => {
+    const path = socketPath();
+    const service = createFakeService();
+    let broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
+    const handle = await openLocalHandle(path, { connectRetries: 0, reconnectDelayMs: 0 });
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const events: ConnectionEvent[] = [];
+    try {
+      handle.watchConnection((event) => {
+        if (event.state === 'lost') throw new Error('watcher bug');
+      });
+      handle.watchConnection((event) => events.push(event));
+      const pending = rejection(handle.rpc('test.hang', {}));
+      await until(() => service.held.length === 1, 'the held request');
+      await broker.close();
+      expect((await pending).code).toBe('FLUX_DISCONNECTED');
+      broker = await serveBroker(service, { path, serviceNames: ['test'], log: silent });
+      expect(await handle.rpc('test.echo', {})).toMatchObject({ echo: {} });
+      expect(events.map((event) => event.state)).toEqual(['connected', 'lost', 'reconnected']);
+      expect(emitWarning.mock.calls).toEqual([[`a connection listener of the handle to local://${path} threw: watcher bug`]]);
+    } finally {
+      emitWarning.mockRestore();
       await handle.close();
       await broker.close();
     }
