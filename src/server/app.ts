@@ -23,6 +23,7 @@ import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
+import { watchBrokerConnection } from './broker-connection';
 import type { Logger } from 'pino';
 import { ServerMetrics, useMetrics } from './metrics';
 import { useNodeLimit } from './node-limit';
@@ -66,6 +67,8 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** One JSON line per GraphQL request (default: none). */
   requestLogger?: Logger;
+  /** One line when the connection to Flux is lost and one when it is back (default: none). */
+  connectionLogger?: Logger;
   /**
    * Who each request is for (default: nobody authenticates, and every request is served as the
    * user this process runs as, with the handle's own credentials).
@@ -118,6 +121,8 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
   const identity = options.identity;
   const anonymous: Viewer = identity === undefined ? processViewer() : { ...identity.serverUser, admin: true };
+  // Watched for the handle's lifetime: an app has no close of its own.
+  watchBrokerConnection(handle, { metrics, ...(options.connectionLogger === undefined ? {} : { logger: options.connectionLogger }) });
 
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,

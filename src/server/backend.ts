@@ -144,7 +144,8 @@ export async function openBackend(
 ): Promise<Backend> {
   if (settings.snapshot !== undefined) return openSnapshotBackend(settings.snapshot, { latencyMs: settings.embedded.latencyMs });
   if (settings.fluxUri !== undefined) {
-    const handle = await openHandle(settings.fluxUri);
+    // Reconnecting on its own, the handle is back (and /metrics and the log say so) as soon as Flux is.
+    const handle = await openHandle(settings.fluxUri, { reconnectInBackground: true });
     return {
       handle,
       description: settings.fluxUri,

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics at GET /metrics (prom-client, one registry per app so that apps in one
  * process do not mix their counts): HTTP requests by status and their latency, requests in
- * flight, GraphQL errors by code, and Flux RPCs by topic and outcome with their latency.
+ * flight, GraphQL errors by code, Flux RPCs by topic and outcome with their latency, and whether
+ * the connection to Flux is up with how often it came back.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
@@ -29,6 +30,8 @@ export class ServerMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  private readonly brokerConnected = new Gauge({ name: 'flux_graphql_broker_connected', help: 'Whether the connection to the Flux broker is up (1) or lost (0)', registers: [this.registry] });
+  private readonly brokerReconnects = new Counter({ name: 'flux_graphql_broker_reconnects_total', help: 'Times the connection to the Flux broker came back after it was lost', registers: [this.registry] });
 
   /** With `processMetrics`, also the process's own (CPU, memory, event loop), as prom-client collects them. */
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -38,6 +41,14 @@ export class ServerMetrics {
   observeRpc(topic: string, seconds: number, outcome: RpcOutcome): void {
     this.rpcs.inc({ topic, outcome });
     this.rpcLatency.observe({ topic }, seconds);
+  }
+
+  setBrokerConnected(connected: boolean): void {
+    this.brokerConnected.set(connected ? 1 : 0);
+  }
+
+  brokerReconnected(): void {
+    this.brokerReconnects.inc();
   }
 
   requestStarted(): void {

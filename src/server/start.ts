@@ -96,6 +96,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     await backend.close();
     throw error;
   }
+  const logger = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime });
   const app = createApp({
     identity,
     ...(settings.maxConcurrentPerUser === undefined ? {} : { maxConcurrentPerUser: settings.maxConcurrentPerUser }),
@@ -110,7 +111,8 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     ...(settings.maxNodes === undefined ? {} : { maxNodes: settings.maxNodes }),
     ...(settings.requestTimeoutSeconds === undefined ? {} : { requestTimeoutMs: settings.requestTimeoutSeconds * 1000 }),
     metrics: new ServerMetrics({ processMetrics: true }),
-    ...(settings.requestLog === true ? { requestLogger: pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }) } : {}),
+    ...(settings.requestLog === true ? { requestLogger: logger } : {}),
+    connectionLogger: logger,
   });
   const server = createServer(app);
   let address: AddressInfo;

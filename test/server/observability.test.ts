@@ -52,6 +52,9 @@ describe('/metrics', () => {
     expect(text).toMatch(/flux_graphql_rpcs_total\{topic="job-list\.list-id",outcome="ENOENT"\} 1/);
     expect(text).toContain('flux_graphql_active_requests 0');
     expect(text).toMatch(/flux_graphql_http_request_duration_seconds_count 3/);
+    // The embedded instance is in this process: always connected, never reconnected.
+    expect(text).toContain('flux_graphql_broker_connected 1');
+    expect(text).toContain('flux_graphql_broker_reconnects_total 0');
   });
 });
 
