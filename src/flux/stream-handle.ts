@@ -300,8 +300,7 @@ export class StreamHandle implements FluxHandle {
     try {
       transport = await this.openTransport();
     } catch (err) {
-      this.reconnectDelay = this.reconnectDelay === 0 ? this.reconnectDelayMs : Math.min(this.reconnectDelay * 2, this.maxReconnectDelayMs);
-      this.nextAttemptAt = Date.now() + this.reconnectDelay;
+      this.backOff();
       this.lastFailure = err instanceof Error ? err.message : String(err);
       this.retryInBackground();
       throw new FluxUnavailableError(this.uri, this.lastFailure, { cause: err });
@@ -322,7 +321,16 @@ export class StreamHandle implements FluxHandle {
     return link;
   }
 
-  /** With reconnectInBackground, makes the next attempt once the backoff allows it; RPCs may still get there first. */
+  private backOff(): void {
+    this.reconnectDelay = this.reconnectDelay === 0 ? this.reconnectDelayMs : Math.min(this.reconnectDelay * 2, this.maxReconnectDelayMs);
+    this.nextAttemptAt = Date.now() + this.reconnectDelay;
+  }
+
+  /**
+   * With reconnectInBackground, makes the next attempt once the backoff allows it, and never sooner
+   * than reconnectDelayMs, so that a broker that accepts and then drops every connection is not
+   * retried in a tight loop; RPCs may still get there first.
+   */
   private retryInBackground(): void {
     if (this.options.reconnectInBackground !== true || this.closed || this.link || this.backgroundTimer) return;
     this.backgroundTimer = setTimeout(() => {
@@ -335,7 +343,7 @@ export class StreamHandle implements FluxHandle {
       }
       // A failed attempt schedules the next one in reconnect().
       this.ensureLink().catch(() => undefined);
-    }, Math.max(0, this.nextAttemptAt - Date.now()));
+    }, Math.max(this.reconnectDelayMs, this.nextAttemptAt - Date.now()));
     this.backgroundTimer.unref();
   }
 
@@ -542,9 +550,14 @@ export class StreamHandle implements FluxHandle {
     if (this.link === link) {
       this.link = null;
       this.lastFailure = why;
-      // The first RPC after a drop may try to reconnect at once.
-      this.reconnectDelay = 0;
-      this.nextAttemptAt = 0;
+      if (this.reportedUp || this.closed) {
+        // The first RPC after a drop may try to reconnect at once.
+        this.reconnectDelay = 0;
+        this.nextAttemptAt = 0;
+      } else {
+        // Lost as it was set up: a failed attempt, so the backoff goes on growing.
+        this.backOff();
+      }
     }
     const pending = [...link.pending.values()];
     link.pending.clear();
