@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import { ServerMetrics, useMetrics } from './metrics';
 import { useNodeLimit } from './node-limit';
 import { useRequestLog, useRequestObservation } from './request-log';
+import { useRequestParsing } from './request-parsing';
 import { observationOf } from './request-observation';
 import { observeRpcs } from './rpc-instrumentation';
 import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
@@ -149,6 +150,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER),
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
+      useRequestParsing(),
       useQueryLimits(queryLimits),
       useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),
       useDeferredErrors(),

@@ -1,0 +1,54 @@
+/**
+ * Two malformed HTTP requests that yoga answers without a GraphQL error of its own:
+ * - a POST body of a media type no parser reads (text/plain, application/xml, none at all) gets
+ *   a bare 415 with an empty body;
+ * - `variables` or `extensions` that are not JSON, in a GET query string or a form body, escape
+ *   yoga's parser as a SyntaxError, which error masking turns into "Unexpected error." (500).
+ * Both are the client's mistake, so both are answered here with a coded error that says what to send.
+ */
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+
+export const UNSUPPORTED_MEDIA_TYPE_CODE = 'UNSUPPORTED_MEDIA_TYPE';
+
+const READABLE_BODIES = 'application/json, application/graphql+json, multipart/form-data or application/x-www-form-urlencoded';
+
+function unsupportedMediaType(request: Request, fetchAPI: { Response: typeof Response }): Response {
+  const type = request.headers.get('content-type');
+  const given = type === null ? 'a POST body without a Content-Type' : `a POST body of type "${type.slice(0, 100)}"`;
+  const message = `This server cannot read ${given}: send ${READABLE_BODIES}, or the query in a GET request.`;
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: UNSUPPORTED_MEDIA_TYPE_CODE } }] }), {
+    status: 415,
+    headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+  });
+}
+
+function parameterNotJson(error: SyntaxError): Error {
+  return createGraphQLError(`The "variables" or "extensions" parameter is not JSON (${error.message}).`, {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
+}
+
+/**
+ * Must come before yoga's own method check (it does: user plugins run before it) and after
+ * its request parsers (they are registered first), so that `requestParser` is the one chosen.
+ */
+export function useRequestParsing(): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
+      if (requestParser === undefined) {
+        // Other methods than POST are yoga's method check's to refuse (405).
+        if (request.method === 'POST') endResponse(unsupportedMediaType(request, fetchAPI));
+        return;
+      }
+      const parse = requestParser;
+      setRequestParser(async (parsed) => {
+        try {
+          return await parse(parsed);
+        } catch (error) {
+          // yoga's own parse errors are GraphQLErrors with a code; a SyntaxError is JSON.parse's.
+          throw error instanceof SyntaxError ? parameterNotJson(error) : error;
+        }
+      });
+    },
+  };
+}
