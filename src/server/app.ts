@@ -26,6 +26,7 @@ import { useHealthCheck } from './health';
 import type { Logger } from 'pino';
 import { ServerMetrics, useMetrics } from './metrics';
 import { useNodeLimit } from './node-limit';
+import { useOperationChecks } from './operation-checks';
 import { useRequestLog, useRequestObservation } from './request-log';
 import { useRequestParsing } from './request-parsing';
 import { observationOf } from './request-observation';
@@ -152,6 +153,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useRequestParsing(),
       useQueryLimits(queryLimits),
+      useOperationChecks(),
       useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),
       useDeferredErrors(),
       ...(options.fastExecution === false ? [] : [useFastExecution()]),
