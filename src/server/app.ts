@@ -18,6 +18,7 @@ import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
 import { useCompression } from './compression';
+import { useCsrfPrevention } from './csrf-prevention';
 import { useFastExecution } from './fast-execution';
 import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
@@ -152,6 +153,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useRequestParsing(),
+      useCsrfPrevention(),
       useQueryLimits(queryLimits),
       useOperationChecks(),
       useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),
