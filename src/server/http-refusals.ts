@@ -1,16 +1,19 @@
 /**
- * Two malformed HTTP requests that yoga answers without a GraphQL error of its own:
+ * Malformed HTTP requests that yoga answers without a GraphQL error of its own:
  * - a POST body of a media type no parser reads (text/plain, application/xml, none at all) gets
  *   a bare 415 with an empty body;
  * - `variables` or `extensions` that are not JSON, in a GET query string or a form body, escape
- *   yoga's parser as a SyntaxError, which error masking turns into "Unexpected error." (500).
- * Both are the client's mistake, so both are answered here with a coded error that says what to send.
+ *   yoga's parser as a SyntaxError, which error masking turns into "Unexpected error." (500);
+ * - an Accept header that allows no type yoga can answer in gets a bare 406.
+ * All are the client's mistake, so all are answered here with a coded error that says what to send.
  */
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 export const UNSUPPORTED_MEDIA_TYPE_CODE = 'UNSUPPORTED_MEDIA_TYPE';
+export const NOT_ACCEPTABLE_CODE = 'NOT_ACCEPTABLE';
 
-const READABLE_BODIES = 'application/json, application/graphql+json, multipart/form-data or application/x-www-form-urlencoded';
+/** yoga's request parsers, less multipart (file uploads, which this schema has none of: see app.ts). */
+const READABLE_BODIES = 'application/json, application/graphql+json, application/graphql or application/x-www-form-urlencoded';
 
 function unsupportedMediaType(request: Request, fetchAPI: { Response: typeof Response }): Response {
   const type = request.headers.get('content-type');
@@ -19,6 +22,15 @@ function unsupportedMediaType(request: Request, fetchAPI: { Response: typeof Res
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: UNSUPPORTED_MEDIA_TYPE_CODE } }] }), {
     status: 415,
     headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+  });
+}
+
+function notAcceptable(acceptable: string | null, fetchAPI: { Response: typeof Response }): Response {
+  const types = acceptable === null || acceptable === '' ? 'application/json' : acceptable.replace(/; charset=utf-8/g, '');
+  const message = `The Accept header allows no type this answer can be sent in: accept one of ${types}.`;
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: NOT_ACCEPTABLE_CODE } }] }), {
+    status: 406,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(acceptable === null ? {} : { accept: acceptable }) },
   });
 }
 
@@ -32,7 +44,7 @@ function parameterNotJson(error: SyntaxError): Error {
  * Must come before yoga's own method check (it does: user plugins run before it) and after
  * its request parsers (they are registered first), so that `requestParser` is the one chosen.
  */
-export function useRequestParsing(): Plugin {
+export function useCodedHttpRefusals(): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
       if (requestParser === undefined) {
@@ -49,6 +61,10 @@ export function useRequestParsing(): Plugin {
           throw error instanceof SyntaxError ? parameterNotJson(error) : error;
         }
       });
+    },
+    onResponse({ response, setResponse, fetchAPI }) {
+      // yoga's 406 names the types it could answer in, in an Accept header of its own.
+      if (response.status === 406 && response.body === null) setResponse(notAcceptable(response.headers.get('accept'), fetchAPI));
     },
   };
 }
