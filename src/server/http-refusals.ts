@@ -8,6 +8,7 @@
  * All are the client's mistake, so all are answered here with a coded error that says what to send.
  */
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { existingObservationOf } from './request-observation';
 
 export const UNSUPPORTED_MEDIA_TYPE_CODE = 'UNSUPPORTED_MEDIA_TYPE';
 export const NOT_ACCEPTABLE_CODE = 'NOT_ACCEPTABLE';
@@ -25,12 +26,11 @@ function unsupportedMediaType(request: Request, fetchAPI: { Response: typeof Res
   });
 }
 
-function notAcceptable(acceptable: string | null, fetchAPI: { Response: typeof Response }): Response {
-  const types = acceptable === null || acceptable === '' ? 'application/json' : acceptable.replace(/; charset=utf-8/g, '');
-  const message = `The Accept header allows no type this answer can be sent in: accept one of ${types}.`;
+function notAcceptable(acceptable: readonly string[], fetchAPI: { Response: typeof Response }): Response {
+  const message = `The Accept header allows no type this answer can be sent in: accept one of ${acceptable.join(', ')}.`;
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: NOT_ACCEPTABLE_CODE } }] }), {
     status: 406,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...(acceptable === null ? {} : { accept: acceptable }) },
+    headers: { 'content-type': 'application/json; charset=utf-8', accept: acceptable.join(', ') },
   });
 }
 
@@ -42,14 +42,18 @@ function parameterNotJson(error: SyntaxError): Error {
 
 /**
  * Must come before yoga's own method check (it does: user plugins run before it) and after
- * its request parsers (they are registered first), so that `requestParser` is the one chosen.
+ * its request parsers and result processors (they are registered first), so that
+ * `requestParser` and `resultProcessor` are the ones chosen, if any.
  */
 export function useCodedHttpRefusals(): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
       if (requestParser === undefined) {
         // Other methods than POST are yoga's method check's to refuse (405).
-        if (request.method === 'POST') endResponse(unsupportedMediaType(request, fetchAPI));
+        if (request.method === 'POST') {
+          existingObservationOf(request)?.errorCodes.add(UNSUPPORTED_MEDIA_TYPE_CODE);
+          endResponse(unsupportedMediaType(request, fetchAPI));
+        }
         return;
       }
       const parse = requestParser;
@@ -62,9 +66,11 @@ export function useCodedHttpRefusals(): Plugin {
         }
       });
     },
-    onResponse({ response, setResponse, fetchAPI }) {
-      // yoga's 406 names the types it could answer in, in an Accept header of its own.
-      if (response.status === 406 && response.body === null) setResponse(notAcceptable(response.headers.get('accept'), fetchAPI));
+    onResultProcess({ request, resultProcessor, acceptableMediaTypes, setResultProcessor }) {
+      // yoga's result processors come first and have each offered their types by now.
+      if (resultProcessor !== undefined) return;
+      existingObservationOf(request)?.errorCodes.add(NOT_ACCEPTABLE_CODE);
+      setResultProcessor((_result, fetchAPI) => notAcceptable(acceptableMediaTypes, fetchAPI), 'application/json');
     },
   };
 }
