@@ -71,6 +71,8 @@ interface Row {
   message?: string | RegExp;
   /** A response header that must be there, e.g. WWW-Authenticate on a 401 from jwt. */
   header?: [string, RegExp];
+  /** Sent while another request of the same user is in flight (its body still arriving). */
+  whileAnotherInFlight?: boolean;
 }
 
 const ISSUER = 'https://idp.example.org';
@@ -260,6 +262,7 @@ const ROWS: Row[] = [
   { name: 'trusted-header: a user with a colon', request: () => ({ query: '{ viewer { username } }', headers: { 'x-remote-user': 'root:x:0' } }), status: 401, code: 'UNAUTHENTICATED', message: 'is not a user name' },
   { name: 'trusted-header: the header twice (joined with ", ")', request: (f) => ({ query: '{ viewer { username } }', headers: { 'x-remote-user': null }, append: [['x-remote-user', f.user], ['x-remote-user', 'root']] }), status: 401, code: 'UNAUTHENTICATED', message: 'is not a user name' },
   { name: 'trusted-header: a user the system does not know', request: () => ({ query: '{ viewer { username } }', headers: { 'x-remote-user': 'mallory' } }), status: 403, code: 'FORBIDDEN', message: '"mallory" is not known' },
+  { name: 'a second request while the user\'s one allowed request is in flight', whileAnotherInFlight: true, request: () => graphql('{ jobStats { total } }'), status: 429, code: 'TOO_MANY_REQUESTS', message: 'at most 1 at once', header: ['retry-after', /^\d+$/] },
   { name: 'trusted-header: a uid in place of a name', request: () => ({ query: '{ viewer { username } }', headers: { 'x-remote-user': '0' } }), status: 403, code: 'FORBIDDEN', message: '"0" is not known' },
 
   // --- jwt: bearer tokens -------------------------------------------------------------------
@@ -341,6 +344,39 @@ async function send(app: FluxGraphQLApp, spec: Hostile, defaultAuth: Record<stri
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
+/**
+ * A request of this user that stays in flight until released: its body is held back once the
+ * server has begun to read it (by then the request holds the user's slot). Released, it is sent
+ * in full and must be answered.
+ */
+async function holdOneRequest(app: FluxGraphQLApp, auth: Record<string, string>): Promise<{ release(): Promise<void> }> {
+  let reading!: () => void;
+  const readingStarted = new Promise<void>((resolve) => (reading = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        reading();
+        await released;
+        controller.enqueue(new TextEncoder().encode(JSON.stringify({ query: '{ jobStats { total } }' })));
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const init = { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body, duplex: 'half' } as RequestInit;
+  const answer = Promise.resolve(app.fetch('http://localhost/graphql', init, { req: { socket: { remoteAddress: '127.0.0.1' } } }));
+  await readingStarted;
+  return {
+    async release() {
+      release();
+      const response = await answer;
+      expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { data: { jobStats: { total: 60 } } } });
+    },
+  };
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fg-hostile-'));
   embedded = await openEmbeddedInstance({ jobs: 60, seed: 5, live: false, latencyMs: 0 });
@@ -414,7 +450,9 @@ describe('hostile input', () => {
     const app = row.app === 'jwt' ? jwtApp : proxyApp;
     const auth: Record<string, string> = row.app === 'jwt' ? { authorization: `Bearer ${fixtures.goodToken}` } : { 'x-remote-user': user };
     const spec = await row.request(fixtures);
+    const held = row.whileAnotherInFlight === true ? await holdOneRequest(app, auth) : undefined;
     const answer = await send(app, { query: '{ jobStats { total } }', ...spec }, auth);
+    await held?.release();
 
     expect({ status: answer.status }).toEqual({ status: row.status });
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
