@@ -10,13 +10,13 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
-/** The header (any value) a GET client sends: yoga's own name for it. */
+/** The header (any non-empty value) a GET client sends: yoga's own name for it. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 export const CSRF_CODE = 'CSRF_HEADER_REQUIRED';
 
 function refusal(): Error {
   return createGraphQLError(
-    `This request needs the header "${CSRF_HEADER}" (any value): a GET, form or text/plain request without it could come from another site's page (cross-site request forgery). POST with Content-Type application/json needs no such header.`,
+    `This request needs the header "${CSRF_HEADER}" (any non-empty value, e.g. 1): a GET, form or text/plain request without it could come from another site's page (cross-site request forgery). POST with Content-Type application/json needs no such header.`,
     { extensions: { code: CSRF_CODE, header: CSRF_HEADER, http: { status: 403 } } },
   );
 }

@@ -13,16 +13,17 @@ import { existingObservationOf } from './request-observation';
 export const UNSUPPORTED_MEDIA_TYPE_CODE = 'UNSUPPORTED_MEDIA_TYPE';
 export const NOT_ACCEPTABLE_CODE = 'NOT_ACCEPTABLE';
 
-/** yoga's request parsers, less multipart (file uploads, which this schema has none of: see app.ts). */
-const READABLE_BODIES = 'application/json, application/graphql+json, application/graphql or application/x-www-form-urlencoded';
+/** What yoga's request parsers read, less multipart (file uploads, which this schema has none of: see app.ts). */
+const READABLE_BODY_TYPES = ['application/json', 'application/graphql+json', 'application/graphql', 'application/x-www-form-urlencoded'];
 
 function unsupportedMediaType(request: Request, fetchAPI: { Response: typeof Response }): Response {
   const type = request.headers.get('content-type');
   const given = type === null ? 'a POST body without a Content-Type' : `a POST body of type "${type.slice(0, 100)}"`;
-  const message = `This server cannot read ${given}: send ${READABLE_BODIES}, or the query in a GET request.`;
+  const message = `This server cannot read ${given}: send ${READABLE_BODY_TYPES.join(', ')}, or the query in a GET request.`;
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: UNSUPPORTED_MEDIA_TYPE_CODE } }] }), {
     status: 415,
-    headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+    // A 415's Accept names the types of request content the server takes (RFC 9110, 12.5.1).
+    headers: { 'content-type': 'application/json; charset=utf-8', accept: READABLE_BODY_TYPES.join(', ') },
   });
 }
 
