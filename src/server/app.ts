@@ -18,15 +18,18 @@ import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
 import { useCompression } from './compression';
+import { useCsrfPrevention } from './csrf-prevention';
 import { useFastExecution } from './fast-execution';
 import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
 import { watchBrokerConnection } from './broker-connection';
+import { useCodedHttpRefusals } from './http-refusals';
 import type { Logger } from 'pino';
 import { ServerMetrics, useMetrics } from './metrics';
 import { useNodeLimit } from './node-limit';
+import { useOperationChecks } from './operation-checks';
 import { useRequestLog, useRequestObservation } from './request-log';
 import { observationOf } from './request-observation';
 import { observeRpcs } from './rpc-instrumentation';
@@ -133,6 +136,9 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     logging: options.logging ?? 'info',
     cors: corsOptions(options.corsOrigins ?? []),
     maxRequestBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    // No field takes a file: multipart bodies (uploads) have nothing to carry, and yoga's parser
+    // of them answers malformed ones without a code. Such a body gets 415 like any unread type.
+    multipart: false,
     context: ({ request }) => {
       const observation = observationOf(request);
       const viewer = observation.viewer ?? anonymous;
@@ -154,7 +160,10 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER),
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
+      useCodedHttpRefusals(),
+      useCsrfPrevention(),
       useQueryLimits(queryLimits),
+      useOperationChecks(),
       useNodeLimit({ maxNodes: options.maxNodes ?? DEFAULT_MAX_NODES, defaultPageSize: pageLimits.defaultPageSize }),
       useDeferredErrors(),
       ...(options.fastExecution === false ? [] : [useFastExecution()]),

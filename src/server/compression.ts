@@ -38,6 +38,17 @@ interface CachedPage {
   compressed: Buffer;
 }
 
+/**
+ * The response's headers under lower-case names. A Headers built from yoga's keeps its
+ * "Content-Type" spelling, which the copy's own get() and Response(text) then miss: the GraphiQL
+ * page went out as text/plain to a client without gzip.
+ */
+function headersCopy(headers: Headers, fetchAPI: { Headers: typeof Headers }): Headers {
+  const copy = new fetchAPI.Headers();
+  headers.forEach((value, name) => copy.append(name.toLowerCase(), value));
+  return copy;
+}
+
 export function useCompression(options: { thresholdBytes?: number } = {}): Plugin {
   const threshold = options.thresholdBytes ?? DEFAULT_COMPRESSION_THRESHOLD_BYTES;
   const pages = new Map<string, Promise<CachedPage>>();
@@ -64,7 +75,7 @@ export function useCompression(options: { thresholdBytes?: number } = {}): Plugi
       if (!isPage && !gzipOk) return;
       const length = response.headers.get('content-length');
       if (!isPage && length !== null && Number(length) < threshold) return;
-      const headers = new fetchAPI.Headers(response.headers);
+      const headers = headersCopy(response.headers, fetchAPI);
       headers.append('vary', 'Accept-Encoding');
       const text = await response.text();
       if (isPage) {

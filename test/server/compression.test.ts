@@ -54,11 +54,14 @@ describe('the GraphiQL page', () => {
   it('is sent gzipped with an ETag, and 304 once the browser has it', async () => {
     const plain = await page({});
     const html = await plain.text();
+    // Unzipped too it is a page, not text (it went out as text/plain to clients without gzip).
+    expect(plain.headers.get('content-type')).toMatch(/^text\/html/);
     const etag = plain.headers.get('etag');
     expect(etag).toMatch(/^"[\w-]+"$/);
     expect(plain.headers.get('cache-control')).toBe('no-cache');
     const zipped = await page({ 'accept-encoding': 'gzip' });
     expect(zipped.headers.get('etag')).toBe(etag);
+    expect(zipped.headers.get('content-type')).toMatch(/^text\/html/);
     const bytes = Buffer.from(await zipped.arrayBuffer());
     expect(bytes.length).toBeLessThan(html.length / 3);
     expect(gunzipSync(bytes).toString('utf8')).toBe(html);

@@ -18,6 +18,8 @@ describe('GraphiQL in headless Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   const externalRequests: string[] = [];
+  /** What GraphiQL itself sends to the endpoint once its page is loaded (introspection, the query). */
+  const graphqlRequests: { method: string; contentType: string | undefined; status?: number }[] = [];
 
   beforeAll(async () => {
     server = await startServer(
@@ -46,6 +48,11 @@ describe('GraphiQL in headless Chromium', () => {
       ],
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('response', (response) => {
+      const request = response.request();
+      if (new URL(request.url()).pathname !== '/graphql' || request.resourceType() === 'document') return;
+      graphqlRequests.push({ method: request.method(), contentType: request.headers()['content-type'], status: response.status() });
+    });
     page.on('request', (request) => {
       const url = new URL(request.url());
       if (!['127.0.0.1', 'localhost'].includes(url.hostname) && !['data:', 'blob:'].includes(url.protocol)) {
@@ -94,5 +101,12 @@ describe('GraphiQL in headless Chromium', () => {
     expect(shown).toEqual(expected);
     if (SCREENSHOT !== undefined) await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(externalRequests).toEqual([]);
+    // GraphiQL POSTs JSON, which CSRF prevention leaves alone (a GET would need its header).
+    expect(graphqlRequests.length).toBeGreaterThanOrEqual(2);
+    for (const request of graphqlRequests) {
+      expect(request.method).toBe('POST');
+      expect(request.contentType).toMatch(/^application\/json/);
+      expect(request.status).toBe(200);
+    }
   });
 });

@@ -40,10 +40,14 @@ describe('flux-graphql serve over HTTP', () => {
     expect(body.data.jobs.nodes.every((node) => node.id.startsWith('ƒ'))).toBe(true);
   });
 
-  it('answers a query in a GET request', async () => {
-    const response = await fetch(`${server.url}?query=${encodeURIComponent('{ jobAttributes }')}`, { headers: { accept: 'application/json' } });
+  it('answers a query in a GET request that carries the CSRF header, and refuses one without it', async () => {
+    const url = `${server.url}?query=${encodeURIComponent('{ jobAttributes }')}`;
+    const response = await fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
     const body = (await response.json()) as { data: { jobAttributes: string[] } };
     expect(body.data.jobAttributes).toContain('all');
+    const refused = await fetch(url, { headers: { accept: 'application/json' } });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('CSRF_HEADER_REQUIRED');
   });
 
   it('serves GraphiQL to a browser, with everything it needs inline', async () => {

@@ -71,3 +71,22 @@ describe('the request log', () => {
     expect(lines[1]?.['reqId']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('refusals before execution', () => {
+  it('count and log their codes like any other error', async () => {
+    const { app, lines } = loggedApp();
+    const post = (body: string, headers: Record<string, string>): Promise<Response> => Promise.resolve(app.fetch('http://yoga/graphql', { method: 'POST', headers, body }));
+    expect((await app.fetch(`http://yoga/graphql?query=${encodeURIComponent('{ jobStats { total } }')}`)).status).toBe(403);
+    expect((await post('{"query": "{ jobStats { total } }"}', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await post('{"query": "{ jobStats { total } }"}', { 'content-type': 'application/json', accept: 'application/xml' })).status).toBe(406);
+    expect((await post('{"query": "{ jobStats { total } }"}', { 'content-type': 'application/json' })).status).toBe(200);
+    expect(lines.map((line) => [line['status'], line['errorCodes']])).toEqual([
+      [403, ['CSRF_HEADER_REQUIRED']],
+      [415, ['UNSUPPORTED_MEDIA_TYPE']],
+      [406, ['NOT_ACCEPTABLE']],
+      [200, []],
+    ]);
+    const text = await metricsText(app);
+    for (const code of ['CSRF_HEADER_REQUIRED', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_ACCEPTABLE']) expect(text).toContain(`flux_graphql_errors_total{code="${code}"} 1`);
+  });
+});
