@@ -149,6 +149,7 @@ function parseHeader(entry: EventlogEntry, index: number): OutputHeader {
  */
 export class JobOutputLog {
   private readonly pieces: Piece[] = [];
+  private taskIndex: Map<number, Map<string, Buffer[]>> | undefined;
   private readonly ended = new Map<string, Set<number>>();
   private readonly redirectedRanks = new Map<string, Set<number> | 'all'>();
   readonly redirects: OutputRedirect[] = [];
@@ -192,8 +193,25 @@ export class JobOutputLog {
 
   /** What one task wrote to one stream, and how the stream ended for it. */
   task(rank: number, stream: string): TaskStream {
-    const bytes = this.pieces.filter((piece) => piece.stream === stream && piece.ranks.includes(rank)).map((piece) => piece.bytes);
+    const bytes = this.byTask().get(rank)?.get(stream) ?? [];
     return { text: Buffer.concat(bytes).toString('utf8'), ended: this.ended.get(stream)?.has(rank) === true, redirected: this.isRedirected(stream, rank) };
+  }
+
+  /** The kept pieces by task and stream, indexed on first use (one pass, however many tasks are asked about). */
+  private byTask(): Map<number, Map<string, Buffer[]>> {
+    if (this.taskIndex !== undefined) return this.taskIndex;
+    const index = new Map<number, Map<string, Buffer[]>>();
+    for (const piece of this.pieces) {
+      for (const rank of piece.ranks) {
+        let streams = index.get(rank);
+        if (streams === undefined) index.set(rank, (streams = new Map()));
+        const list = streams.get(piece.stream);
+        if (list === undefined) streams.set(piece.stream, [piece.bytes]);
+        else list.push(piece.bytes);
+      }
+    }
+    this.taskIndex = index;
+    return index;
   }
 
   isRedirected(stream: string, rank: number): boolean {
