@@ -92,3 +92,59 @@ export function capturedLine(sessions: readonly CapturedMessage[][], line: numbe
   for (const session of sessions) for (const message of session) if (message.line === line) return message;
   throw new Error(`no message on capture line ${line}`);
 }
+
+/**
+ * What job-list would report for a recorded job (all of them inactive), derived from its
+ * eventlog as Flux's job-list derives it: submit's userid and urgency, the state times, the
+ * result from finish and the fatal exception, the name from the jobspec. Enough to list the
+ * jobs and look them up; the GraphQL tests read their details from the job-info fake.
+ */
+export function jobListRecordOf(id: string, job: RecordedJob): JsonObject {
+  const events = job.eventlog_entries;
+  const at = (name: string): number | undefined => events.find((e) => e.name === name)?.timestamp;
+  const last = (name: string): RecordedEntry | undefined => [...events].reverse().find((e) => e.name === name);
+  const submit = events[0] as RecordedEntry;
+  const fatal = events.find((e) => e.name === 'exception' && e.context?.['severity'] === 0);
+  const exception = fatal ?? events.find((e) => e.name === 'exception');
+  const finish = last('finish');
+  const status = finish?.context?.['status'] as number | undefined;
+  const type = fatal?.context?.['type'];
+  const result = type === 'cancel' ? 4 : type === 'timeout' ? 8 : fatal === undefined && status === 0 ? 1 : 2;
+  const jobspec = JSON.parse(job.lookup_by_key.jobspec.response?.['jobspec'] as string) as { attributes: { system: { job?: { name?: string } } } };
+  const record: JsonObject = {
+    id: Number(id),
+    userid: submit.context?.['userid'] as number,
+    urgency: (last('urgency')?.context?.['urgency'] ?? submit.context?.['urgency']) as number,
+    priority: last('priority')?.context?.['priority'] as number,
+    t_submit: submit.timestamp,
+    state: 64,
+    name: jobspec.attributes.system.job?.name ?? 'job',
+    result,
+    success: result === 1,
+    t_inactive: at('clean') as number,
+  };
+  const depend = at('validate');
+  if (depend !== undefined) record['t_depend'] = depend;
+  const priority = at('depend');
+  if (priority !== undefined) record['t_priority'] = priority;
+  const sched = at('priority');
+  if (sched !== undefined) record['t_sched'] = sched;
+  const run = at('start');
+  if (run !== undefined) record['t_run'] = run;
+  record['t_cleanup'] = (finish?.timestamp ?? exception?.timestamp ?? at('clean')) as number;
+  if (status !== undefined) record['waitstatus'] = status;
+  if (exception !== undefined) {
+    record['exception_occurred'] = true;
+    record['exception_severity'] = exception.context?.['severity'] as number;
+    record['exception_type'] = exception.context?.['type'] as string;
+    record['exception_note'] = exception.context?.['note'] as string;
+  } else {
+    record['exception_occurred'] = false;
+  }
+  return record;
+}
+
+/** The 24 recorded jobs as job-list records, newest inactive first (job-list's order). */
+export function recordedJobRecords(): JsonObject[] {
+  return recordedJobs.map(([id, job]) => jobListRecordOf(id, job)).sort((a, b) => (b['t_inactive'] as number) - (a['t_inactive'] as number));
+}
