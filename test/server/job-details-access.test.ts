@@ -52,8 +52,8 @@ describe('job details and who asks', () => {
     const listed = (await embedded.instance.handle().rpc('job-list.list', { max_entries: 0, attrs: ['userid'], constraint: {} })) as { jobs: { id: number; userid: number }[] };
     jobs = listed.jobs;
     // Every job has the recorded details of ƒHTuvQm5, owned by whoever submitted it.
-    const recorded = recordedJob('run_out_err').job;
-    fake = createFakeJobInfo(new Map(jobs.map((job) => [BigInt(job.id), { ...documentsOf(recorded), owner: job.userid }])));
+    const recorded = documentsOf(recordedJob('run_out_err').job);
+    fake = createFakeJobInfo(new Map(jobs.map((job) => [BigInt(job.id), { ...recorded, owner: job.userid }])));
     const uid = jobs.map((job) => job.userid).find((candidate) => candidate !== embedded.instance.ownerUserid) as number;
     alice = { uid, name: embedded.usernameOf(uid) as string };
   });
