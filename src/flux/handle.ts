@@ -17,6 +17,15 @@ export interface RpcOptions {
    * stamps the connection's own.
    */
   credentials?: MessageCredentials;
+  /**
+   * rpcStream only: the topic of the service's cancel method (`job-info.eventlog-watch-cancel`,
+   * `job-manager.events-journal-cancel`). When the caller leaves the stream before its end, the
+   * handle sends this topic with `{"matchtag": <the stream's matchtag>}` as a no-response request
+   * on the same connection with the same credentials, as libflux callers do, and keeps the
+   * matchtag until the service's final response (ENODATA) arrives. Handles without matchtags
+   * (the embedded one) release the stream their own way and may ignore it.
+   */
+  cancelTopic?: string;
 }
 
 /**

@@ -6,7 +6,7 @@
  * handle itself does, with reconnectInBackground). Listeners given to
  * watchConnection hear of each loss and each reconnection.
  */
-import { Errno, FLUX_NODEID_ANY, FLUX_NODEID_UPSTREAM, FLUX_USERID_UNKNOWN, Role } from './constants';
+import { Errno, FLUX_MATCHTAG_NONE, FLUX_NODEID_ANY, FLUX_NODEID_UPSTREAM, FLUX_USERID_UNKNOWN, Role } from './constants';
 import { FluxError, FluxRpcError, FluxUnavailableError } from './errors';
 import type { ConnectionEvent, ConnectionListener, FluxHandle, MessageCredentials, RpcOptions } from './handle';
 import type { Json, JsonObject } from './json';
@@ -92,6 +92,15 @@ interface PendingStream extends PendingBase {
   /** Bounds the wait for each next response. */
   timeoutMs: number;
   stream: ResponseStream;
+  /** Sent with the stream's matchtag when the caller leaves early (RpcOptions.cancelTopic). */
+  cancel?: StreamCancel;
+}
+
+/** What the cancel request of a stream needs of the stream's own request. */
+interface StreamCancel {
+  topic: string;
+  nodeid: number;
+  credentials: MessageCredentials | undefined;
 }
 /** Given up on locally; its matchtag stays reserved until the final response arrives. */
 interface PendingAbandoned extends PendingBase {
@@ -272,6 +281,9 @@ export class StreamHandle implements FluxHandle {
       (link) => {
         if (stream.isAbandoned) return;
         entry = { kind: 'stream', topic, timer: null, timeoutMs: options.timeoutMs ?? this.timeoutMs, stream };
+        if (options.cancelTopic !== undefined) {
+          entry.cancel = { topic: options.cancelTopic, nodeid: options.nodeid ?? FLUX_NODEID_ANY, credentials: options.credentials };
+        }
         sentOn = link;
         this.send(link, request, entry);
       },
@@ -474,9 +486,36 @@ export class StreamHandle implements FluxHandle {
       if (pending === entry) {
         if (entry.timer) clearTimeout(entry.timer);
         link.pending.set(tag, { kind: 'abandoned', topic: entry.topic, timer: null, streaming: true });
+        if (entry.cancel !== undefined) this.sendCancel(link, tag, entry.cancel);
         return;
       }
     }
+  }
+
+  /**
+   * The service's cancel request for the stream on `tag`, as libflux callers send it: no
+   * response wanted (matchtag none), the same credentials and rank as the stream, on its connection.
+   * The stream's own final response then arrives and frees the tag.
+   */
+  private sendCancel(link: Link, tag: number, cancel: StreamCancel): void {
+    if (link.down) return;
+    const credentials = cancel.credentials ?? this.options.credentials;
+    const body = encodeMessage({
+      type: MessageType.REQUEST,
+      flags: MessageFlag.TOPIC | MessageFlag.ROUTE | MessageFlag.PAYLOAD | MessageFlag.NORESPONSE,
+      userid: credentials?.userid ?? FLUX_USERID_UNKNOWN,
+      rolemask: credentials?.rolemask ?? Role.NONE,
+      aux1: cancel.nodeid,
+      aux2: FLUX_MATCHTAG_NONE,
+      routes: [],
+      topic: cancel.topic,
+      payload: encodeJsonPayload({ matchtag: tag }),
+    });
+    const output = link.transport.output;
+    output.cork();
+    output.write(streamHeader(body.length));
+    output.write(body);
+    output.uncork();
   }
 
   private complete(link: Link, tag: number, entry: Pending): void {

@@ -2,6 +2,8 @@ import { userInfo } from 'node:os';
 import type { GraphQLError } from 'graphql';
 import type { FluxHandle } from '../flux/handle';
 import type { JobInfoOptions, UserDatabase } from '../joblist';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo';
+import { JobDetailsLoader, type JobDetailsBatchListener } from './loaders/job-details-loader';
 import { JobLoader, type JobBatchListener } from './loaders/job-loader';
 import type { Viewer } from './viewer';
 import { usernameLoaderFor, type UsernameLoader } from './loaders/username-loader';
@@ -21,6 +23,10 @@ export interface GraphQLContext {
   viewer: Viewer;
   /** Batches and caches every job-by-ID lookup of this request. */
   jobLoader: JobLoader;
+  /** Batches and caches every job-info key (eventlog, jobspec, R, output) this request selects: one lookup per job. */
+  jobDetails: JobDetailsLoader;
+  /** Most bytes of output kept per job in Job.output (--max-output-bytes). */
+  maxOutputBytes: number;
   pageLimits: PageLimits;
   /** The clock and user-name lookup that derived Job fields (runtime, username, ...) use. */
   jobInfo: JobInfoOptions;
@@ -44,6 +50,10 @@ export interface ContextOptions {
   userDatabase?: UserDatabase;
   /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
   onJobBatch?: JobBatchListener;
+  /** Told about each batch of job-info lookups (instrumentation and tests). */
+  onJobDetailsBatch?: JobDetailsBatchListener;
+  /** Most bytes of output kept per job (default 1 MiB). */
+  maxOutputBytes?: number;
 }
 
 /** User names for Job.username come from the same database as `user` lookups, unless given. */
@@ -70,6 +80,8 @@ export function createGraphQLContext(options: ContextOptions): GraphQLContext {
     handle: options.handle,
     viewer: options.viewer ?? processViewer(),
     jobLoader: new JobLoader(options.handle, options.onJobBatch),
+    jobDetails: new JobDetailsLoader(options.handle, options.onJobDetailsBatch),
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
     jobInfo: jobInfoWithUsers(options.jobInfo ?? {}, options.userDatabase),
     userDatabase: options.userDatabase,

@@ -6,6 +6,7 @@ import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { FluxError, FluxRpcError, FluxUnavailableError } from '../flux/errors';
 import { encodeJobId, JobIdError } from '../flux/jobid';
+import { JobInfoFailure } from '../jobinfo';
 import { classifyFailure, JobListError, JobListFailure } from '../joblist';
 
 export const ErrorCode = {
@@ -21,7 +22,11 @@ export const ErrorCode = {
   INVALID_CONSTRAINT: 'INVALID_CONSTRAINT',
   /** Flux refused the search as too expensive (its comparison budget). */
   TOO_MANY_COMPARISONS: 'TOO_MANY_COMPARISONS',
-  /** A job asked for by ID in jobs(ids:) that Flux does not know; the other jobs are still returned. */
+  /**
+   * A job Flux does not know: asked for by ID in jobs(ids:) (the other jobs are still
+   * returned), or unknown to Flux's job-info service when one of its details is asked (that
+   * field is null, the rest of the answer stands).
+   */
   JOB_NOT_FOUND: 'JOB_NOT_FOUND',
   /** Flux refused the user this request is for (EPERM); its text is passed on. */
   FORBIDDEN: 'FORBIDDEN',
@@ -31,6 +36,8 @@ export const ErrorCode = {
   FLUX_TIMEOUT: 'FLUX_TIMEOUT',
   /** Any other error response from Flux, with Flux's own text. */
   FLUX_ERROR: 'FLUX_ERROR',
+  /** Flux sent data this server cannot read (an eventlog or output log that breaks RFC 18 / RFC 24); the message says what and where. */
+  FLUX_INVALID_DATA: 'FLUX_INVALID_DATA',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -137,4 +144,30 @@ export function jobNotFoundError(id: bigint, path: readonly (string | number)[])
 export function jobLookupError(id: bigint, error: Error): Error {
   if (error instanceof FluxRpcError) return graphqlError(ErrorCode.FLUX_ERROR, `job ${encodeJobId(id)}: rpc: ${error.text}`);
   return error;
+}
+
+/**
+ * The error of one job's job-info keys (Job.eventlog, jobspec, R, output...), for the fields
+ * that show them. Flux's answers about the job are coded here: unknown to job-info
+ * (JOB_NOT_FOUND), another user's job (FORBIDDEN), any other error response (FLUX_ERROR). A
+ * failure to get an answer (a timeout, a lost connection, a malformed reply) is passed on as it
+ * is, for the error masking to code or mask like any resolver error.
+ */
+export function jobDetailError(id: bigint, failure: JobInfoFailure | undefined, error: Error): Error {
+  const jobid = encodeJobId(id);
+  if (!(error instanceof FluxRpcError)) return error;
+  switch (failure) {
+    case JobInfoFailure.UNKNOWN_JOB:
+      return graphqlError(ErrorCode.JOB_NOT_FOUND, `job ${jobid}: ${error.message}`, { jobid, errno: error.errnoName });
+    case JobInfoFailure.FORBIDDEN:
+      return graphqlError(ErrorCode.FORBIDDEN, `job ${jobid}: ${error.message}`, { jobid, errno: error.errnoName });
+    default:
+      return graphqlError(ErrorCode.FLUX_ERROR, `job ${jobid}: ${error.message}`, { jobid, errno: error.errnoName });
+  }
+}
+
+/** A job-info value of one job that breaks its format (an EventlogError or OutputEventlogError): what it is and where. */
+export function invalidJobDataError(id: bigint, what: string, error: Error & { code: string }): GraphQLError {
+  const jobid = encodeJobId(id);
+  return graphqlError(ErrorCode.FLUX_INVALID_DATA, `job ${jobid}: ${what}: ${error.message}`, { jobid, reason: error.code });
 }

@@ -7,6 +7,7 @@ import './types/job-filter';
 import './types/job-id-encoding';
 import './types/job-exception';
 import './types/job';
+import './types/job-details';
 import './types/job-connection';
 import './types/job-stats';
 import './types/job-attributes-query';

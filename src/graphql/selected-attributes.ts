@@ -6,6 +6,7 @@
  */
 import { getNamedType, GraphQLObjectType, type FieldNode, type GraphQLField, type GraphQLResolveInfo } from 'graphql';
 import { jobFieldsToAttrs } from '../joblist';
+import { jobInfoKeysOf } from './job-info-keys';
 import { selectedFields } from './selection';
 
 /** Where a field definition keeps its sources among its GraphQL extensions. */
@@ -38,13 +39,16 @@ function typeNames(type: GraphQLObjectType): string[] {
 
 /**
  * Adds the sources of the fields selected on `type`. A field without sources of its own that
- * returns an object (Job.exception) shows what the fields selected below it show.
+ * returns an object (Job.exception) shows what the fields selected below it show; a field of
+ * job-info keys shows none.
  */
 function collectSources(info: SelectionInfo, nodes: readonly FieldNode[], type: GraphQLObjectType, into: Set<string>): void {
   const fields = type.getFields();
   for (const [name, selected] of selectedFields(info, nodes, typeNames(type))) {
     const field = fields[name];
     if (field === undefined) continue; // __typename
+    // A job-info field (eventlog, output, ...) needs no job-list attribute, nor does anything below it.
+    if (jobInfoKeysOf(field) !== undefined) continue;
     const own = sourcesOf(field);
     if (own !== undefined) {
       for (const source of own) into.add(source);

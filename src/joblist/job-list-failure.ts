@@ -2,9 +2,9 @@
  * What went wrong with a request to the job-list service, decided once, here, from the error's
  * class, code, topic and errno (never from its message, which is for people).
  */
-import { RequestDeadlineError } from '../flux/deadline-handle';
-import { FluxError, FluxRpcError } from '../flux/errors';
+import { FluxRpcError } from '../flux/errors';
 import { JobListErrno } from '../flux/job-list-errnos';
+import { TransportFailure, transportFailureOf } from '../flux/transport-failure';
 import { LIST_ID_TOPIC } from './job-list-id';
 import { LIST_TOPIC } from './job-list-rpc';
 
@@ -17,12 +17,7 @@ export const JobListFailure = {
   TOO_MANY_COMPARISONS: 'TOO_MANY_COMPARISONS',
   /** Flux refused the caller (EPERM): the user this request is for may not do this. */
   FORBIDDEN: 'FORBIDDEN',
-  /** The instance could not be reached, or the connection to it was lost. */
-  UNAVAILABLE: 'UNAVAILABLE',
-  /** No response within the per-RPC timeout. */
-  TIMEOUT: 'TIMEOUT',
-  /** The request's own deadline (the server's --request-timeout) passed. */
-  DEADLINE: 'DEADLINE',
+  ...TransportFailure,
   /** Any other error response from the service. */
   ERROR_RESPONSE: 'ERROR_RESPONSE',
 } as const;
@@ -47,15 +42,5 @@ function classifyErrorResponse(error: FluxRpcError): JobListFailure {
 /** The kind of a failure of a job-list request, or undefined when it is not a Flux failure. */
 export function classifyFailure(error: unknown): JobListFailure | undefined {
   if (error instanceof FluxRpcError) return classifyErrorResponse(error);
-  if (error instanceof RequestDeadlineError) return JobListFailure.DEADLINE;
-  if (!(error instanceof FluxError)) return undefined;
-  switch (error.code) {
-    case 'FLUX_CONNECT':
-    case 'FLUX_DISCONNECTED':
-      return JobListFailure.UNAVAILABLE;
-    case 'FLUX_TIMEOUT':
-      return JobListFailure.TIMEOUT;
-    default:
-      return undefined;
-  }
+  return transportFailureOf(error);
 }

@@ -8,12 +8,14 @@ import { Role } from '../flux/constants';
 import { withCredentials } from '../flux/credentials-handle';
 import { withDeadline } from '../flux/deadline-handle';
 import type { FluxHandle } from '../flux/handle';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo';
 import { withOwnJobsOnly, type JobInfoOptions, type UserDatabase } from '../joblist';
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, processViewer, type GraphQLContext, type PageLimits } from '../graphql/context';
 import type { Viewer } from '../graphql/viewer';
 import { useAuthentication, type IdentityOptions } from './auth/use-authentication';
 import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit } from './concurrency-limit';
 import { codedExecutionError } from '../graphql/errors';
+import type { JobDetailsBatchListener } from '../graphql/loaders/job-details-loader';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
 import { useClientErrors } from './client-errors';
@@ -55,6 +57,10 @@ export interface AppOptions {
   userDatabase?: UserDatabase;
   /** Told about each batch of job-by-ID lookups (instrumentation and tests). */
   onJobBatch?: JobBatchListener;
+  /** Told about each batch of job-info lookups (instrumentation and tests). */
+  onJobDetailsBatch?: JobDetailsBatchListener;
+  /** Most bytes of a job's output Job.output keeps (default 1 MiB); `truncated` says when it cut. */
+  maxOutputBytes?: number;
   /**
    * Origins whose pages may call the API from a browser (exact `scheme://host[:port]`). Default none:
    * CORS is off, so a page the user happens to open cannot read the jobs through their browser.
@@ -113,7 +119,9 @@ function corsOptions(origins: readonly string[]): false | { origin: string[]; cr
 }
 
 export function createApp(options: AppOptions): FluxGraphQLApp {
-  const { handle, onJobBatch } = options;
+  const { handle, onJobBatch, onJobDetailsBatch } = options;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0) throw new RangeError(`maxOutputBytes must be a non-negative integer (got ${maxOutputBytes})`);
   const maxPageSize = options.pageLimits?.maxPageSize ?? DEFAULT_PAGE_LIMITS.maxPageSize;
   const pageLimits = checkPageLimits({
     maxPageSize,
@@ -146,7 +154,16 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
         observation.rpcCount++;
         metrics.observeRpc(topic, seconds, outcome);
       });
-      return createGraphQLContext({ handle: handleFor(viewer, observed, identity?.ownJobsOnly === true), viewer, pageLimits, onJobBatch, jobInfo: options.jobInfo, userDatabase: options.userDatabase });
+      return createGraphQLContext({
+        handle: handleFor(viewer, observed, identity?.ownJobsOnly === true),
+        viewer,
+        pageLimits,
+        onJobBatch,
+        onJobDetailsBatch,
+        maxOutputBytes,
+        jobInfo: options.jobInfo,
+        userDatabase: options.userDatabase,
+      });
     },
     maskedErrors: {
       // Failures a client can act on keep their message and get a code; the rest stay masked.

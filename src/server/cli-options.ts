@@ -34,6 +34,10 @@ export function parseBodyBytes(text: string): number {
   return integerIn(text, 'The body size limit', 1024, 1024 * 1024 * 1024);
 }
 
+export function parseMaxOutputBytes(text: string): number {
+  return integerIn(text, 'The output bound', 0, 1024 * 1024 * 1024);
+}
+
 export function parseMaxNodes(text: string): number {
   return integerIn(text, 'The node limit', 1, 10_000_000);
 }

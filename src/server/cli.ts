@@ -21,6 +21,7 @@ import {
   parseBodyBytes,
   parseCorsOrigin,
   parseMaxNodes,
+  parseMaxOutputBytes,
   parseRequestTimeout,
   parseShutdownGrace,
   parsePageSize,
@@ -29,6 +30,7 @@ import {
   parseSocketPath,
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo/output-eventlog';
 import { applyConfigFile, ConfigFileError } from './config-file';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
@@ -55,6 +57,8 @@ export interface ServeSettings {
   maxBodyBytes?: number;
   /** Most job nodes one request may ask for (default 10,000). */
   maxNodes?: number;
+  /** Most bytes of a job's output Job.output keeps (default 1 MiB). */
+  maxOutputBytes?: number;
   /** One JSON line per GraphQL request on standard output (the command line's default; off when absent). */
   requestLog?: boolean;
   /** Deadline for the Flux RPCs of one request, in seconds (default 60). */
@@ -184,12 +188,13 @@ export function createProgram(actions: CommandActions): Command {
     .option('--shutdown-grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', parseShutdownGrace, 10)
     .option('--max-nodes <n>', 'most job nodes one request may ask for, over all its connections and aliases', parseMaxNodes, DEFAULT_MAX_NODES)
     .option('--max-body-bytes <n>', 'largest request body accepted (HTTP 413 beyond)', parseBodyBytes, DEFAULT_MAX_BODY_BYTES)
+    .option('--max-output-bytes <n>', "most bytes of a job's output Job.output keeps (stdout and stderr together; truncated beyond)", parseMaxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES)
     .option('--request-timeout <seconds>', 'deadline for all the Flux RPCs of one request (FLUX_TIMEOUT beyond)', parseRequestTimeout, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
     .option('--no-request-log', 'do not write a JSON line per GraphQL request to standard output')
     .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, []);
   addAccessOptions(serve)
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & AccessFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; requestLog: boolean; requestTimeout: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & AccessFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; maxOutputBytes: number; requestLog: boolean; requestTimeout: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -233,6 +238,7 @@ export function createProgram(actions: CommandActions): Command {
         shutdownGraceSeconds: flags.shutdownGrace,
         maxBodyBytes: flags.maxBodyBytes,
         maxNodes: flags.maxNodes,
+        maxOutputBytes: flags.maxOutputBytes,
         requestLog: flags.requestLog,
         requestTimeoutSeconds: flags.requestTimeout,
       });

@@ -109,6 +109,7 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     corsOrigins: settings.corsOrigins ?? [],
     ...(settings.maxBodyBytes === undefined ? {} : { maxBodyBytes: settings.maxBodyBytes }),
     ...(settings.maxNodes === undefined ? {} : { maxNodes: settings.maxNodes }),
+    ...(settings.maxOutputBytes === undefined ? {} : { maxOutputBytes: settings.maxOutputBytes }),
     ...(settings.requestTimeoutSeconds === undefined ? {} : { requestTimeoutMs: settings.requestTimeoutSeconds * 1000 }),
     metrics: new ServerMetrics({ processMetrics: true }),
     ...(settings.requestLog === true ? { requestLogger: logger } : {}),

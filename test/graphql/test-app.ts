@@ -15,11 +15,14 @@ import { describeWorkload, forEachJob } from '../../src/embedded/workload/genera
 import { encodeJobId } from '../../src/flux/jobid';
 import type { Json } from '../../src/flux/json';
 import type { PageLimits } from '../../src/graphql/context';
+import type { JobDetailsBatch } from '../../src/graphql/loaders/job-details-loader';
 import type { JobBatch } from '../../src/graphql/loaders/job-loader';
 import { JobList, type JobInfoOptions, type JobRecord, type JobListOptions, type UserDatabase } from '../../src/joblist';
 import type { FluxHandle } from '../../src/flux/handle';
 import type { QueryLimits } from '../../src/server/query-limits';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
+import { createFakeJobInfo, withFakeJobInfo, type FakeJobInfo } from '../support/fake-job-info';
+import { recordedJobRecords } from '../support/job-info-fixtures';
 import { RecordingHandle } from './recording-handle';
 import { wireHandleFor, wireTransportSelected } from './wire-backend';
 
@@ -41,6 +44,8 @@ export interface TestApp {
   handle: RecordingHandle;
   /** Every batch of job-by-ID lookups. */
   batches: JobBatch[];
+  /** Every batch of job-info lookups (Job.eventlog, jobspec, R, output...). */
+  detailBatches: JobDetailsBatch[];
   jobInfo: JobInfoOptions;
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   /** A direct JobList listing on the same instance (not through the app, not recorded). */
@@ -52,6 +57,8 @@ export interface AppSetup {
   queryLimits?: Partial<QueryLimits>;
   /** Wraps the instance's handle (e.g. to make it fail). */
   wrapHandle?: (handle: FluxHandle) => FluxHandle;
+  /** --max-output-bytes. */
+  maxOutputBytes?: number;
 }
 
 async function post<T>(app: FluxGraphQLApp, query: string, variables: Record<string, unknown> | undefined): Promise<GraphQLResponse<T>> {
@@ -69,14 +76,16 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
   const served = overWire ? wireHandleFor(instance) : instance.handle();
   const handle = new RecordingHandle(setup.wrapHandle?.(served) ?? served);
   const batches: JobBatch[] = [];
+  const detailBatches: JobDetailsBatch[] = [];
   const appOptions = {
     logging: false,
     jobInfo,
+    ...(setup.maxOutputBytes === undefined ? {} : { maxOutputBytes: setup.maxOutputBytes }),
     ...(setup.pageLimits === undefined ? {} : { pageLimits: setup.pageLimits }),
     ...(setup.queryLimits === undefined ? {} : { queryLimits: setup.queryLimits }),
     ...(userDatabase === undefined ? {} : { userDatabase }),
   };
-  const app = createApp({ ...appOptions, handle, onJobBatch: (batch) => batches.push(batch) });
+  const app = createApp({ ...appOptions, handle, onJobBatch: (batch) => batches.push(batch), onJobDetailsBatch: (batch) => detailBatches.push(batch) });
   // Over the wire, the same request to an app on the in-process handle is the expected answer.
   const reference = overWire ? createApp({ ...appOptions, handle: setup.wrapHandle?.(instance.handle()) ?? instance.handle() }) : undefined;
   return {
@@ -84,6 +93,7 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
     instance,
     handle,
     batches,
+    detailBatches,
     jobInfo,
     async gql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
       const answer = await post<T>(app, query, variables);
@@ -144,4 +154,25 @@ export function recordsApp(records: Json[], setup: AppSetup & { queues?: string[
 /** The job IDs (F58) of a listing, for comparing orders. */
 export function f58Ids(records: readonly JobRecord[]): string[] {
   return records.map((record) => encodeJobId(record.id, 'f58'));
+}
+
+/** When the recorded job-info jobs are served: after the last of them became inactive. */
+export const RECORDED_NOW = 1796190000;
+
+/**
+ * The 24 jobs recorded on a flux-core 0.88 broker with their job-info details: job-list records
+ * derived from their eventlogs, and job-info.lookup answered by a fake service from the
+ * recorded answers (test/support/fake-job-info.ts) until the embedded instance serves it.
+ */
+export function recordedDetailsApp(setup: AppSetup & { jobInfo?: FakeJobInfo } = {}): TestApp & { fake: FakeJobInfo } {
+  const fake = setup.jobInfo ?? createFakeJobInfo();
+  const instance = new EmbeddedInstance({ queues: [], now: () => RECORDED_NOW });
+  instance.loadRecords(recordedJobRecords());
+  // The setup's wrapper sees every request, job-info's included (to make some of them fail).
+  const wrap = (handle: FluxHandle): FluxHandle => {
+    const routed = withFakeJobInfo(handle, fake);
+    return setup.wrapHandle?.(routed) ?? routed;
+  };
+  const app = makeTestApp(instance, { now: () => RECORDED_NOW, usernameOf: (uid) => (uid === 0 ? 'root' : undefined), timeZone: 'UTC' }, { ...setup, wrapHandle: wrap });
+  return Object.assign(app, { fake });
 }

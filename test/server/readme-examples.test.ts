@@ -3,24 +3,11 @@
  * jobs): each answers as the README shows, except values that depend on when the server started
  * (runtimes, time left, finish times, the cursor that encodes one). Keeps the README true.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
 import { openBackend, type Backend } from '../../src/server/backend';
+import { readmeExamples } from '../support/readme-examples';
 
 const CLOCK_DEPENDENT = new Set(['runtime', 'tRemaining', 'tInactive', 'endCursor']);
-
-/** The README's graphql blocks and the json block after each, in order. */
-function readmeExamples(): { query: string; shown: unknown }[] {
-  const text = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const blocks = [...text.matchAll(/```(graphql|json)\n([\s\S]*?)```/g)].map((m) => ({ kind: m[1], body: m[2] as string }));
-  const examples: { query: string; shown: unknown }[] = [];
-  blocks.forEach((block, i) => {
-    const next = blocks[i + 1];
-    if (block.kind === 'graphql' && next?.kind === 'json') examples.push({ query: block.body, shown: JSON.parse(next.body) });
-  });
-  return examples;
-}
 
 /** The value with clock-dependent fields replaced by their type, so both sides compare equal. */
 function timeless(value: unknown): unknown {
@@ -53,7 +40,8 @@ describe('the README examples', () => {
     await backend.close();
   });
 
-  const examples = readmeExamples();
+  // Examples marked "recorded" show jobs of a real instance; test/graphql/job-details.test.ts runs them.
+  const examples = readmeExamples().filter((example) => !example.recorded);
 
   it('has the three examples the README promises', () => {
     expect(examples).toHaveLength(3);

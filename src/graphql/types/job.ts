@@ -8,11 +8,11 @@
  */
 import { JOB_RESULT_NAMES, JOB_STATE_NAMES, type JobResultName, type JobStateName } from '../../flux/constants';
 import { encodeJobId, type JobIdEncoding } from '../../flux/jobid';
-import type { Json } from '../../flux/json';
 import { builder } from '../builder';
 import { ErrorCode, graphqlError } from '../errors';
 import { attrsForJobSelection, sources } from '../selected-attributes';
 import { JobView } from '../job-view';
+import { toResponseJson } from '../response-json';
 import { usernameOfJob } from '../loaders/username-loader';
 import { JobExceptionRef } from './job-exception';
 import { JobIdEncodingEnum } from './job-id-encoding';
@@ -23,20 +23,6 @@ type StateName = JobStateName;
 type ResultName = JobResultName;
 const STATE_NAMES: ReadonlySet<string> = new Set(JOB_STATE_NAMES.map((n) => n.name));
 const RESULT_NAMES: ReadonlySet<string> = new Set(JOB_RESULT_NAMES.map((n) => n.name));
-
-/** JSON for the response: integers beyond 2^53 (which JSON.parse would round) become decimal strings. */
-function toResponseJson(value: Json): unknown {
-  if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
-  }
-  if (Array.isArray(value)) return value.map(toResponseJson);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toResponseJson(item)]));
-  }
-  return value;
-}
 
 /** A value job-list reports for every listed job; its absence is a broken reply, not "unset". */
 function always<T>(job: JobView, attr: string, value: T | undefined): T {
@@ -60,7 +46,9 @@ const JobRef = builder.objectRef<JobView>('Job');
 // async, which makes every Job of a page a promise in the executor; this one is synchronous.
 export const JobNode = JobRef;
 JobRef.implement({
-  description: 'A Flux job, with the attributes job-list reports and the fields `flux jobs` derives from them.',
+  description:
+    'A Flux job, with the attributes job-list reports and the fields `flux jobs` derives from them, and, each asked of ' +
+    "Flux's job-info service only when selected, its eventlogs, jobspec, R and output.",
   interfaces: [builder.nodeInterfaceRef()],
   isTypeOf: (value) => value instanceof JobView,
   fields: (t) => ({

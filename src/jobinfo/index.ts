@@ -1,0 +1,17 @@
+export { parseEventlog, parseEventlogLine, EventlogError, type EventlogEntry, type EventlogErrorCode } from './eventlog';
+export {
+  decodeOutputEventlog,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  JobOutputLog,
+  OutputEventlogError,
+  type DecodeOutputOptions,
+  type OutputEventlogErrorCode,
+  type OutputHeader,
+  type OutputRedirect,
+  type ShellLogMessage,
+  type TaskStream,
+} from './output-eventlog';
+export { JobInfoAnswer, JobInfoKey, JobInfoLookupRPC, jobInfoLookup, lookupPayload, type LookupRequest } from './job-info-lookup';
+export { classifyJobInfoFailure, JobInfoFailure, type ClassifiedJobInfoFailure } from './job-info-failure';
+export { lookupJobKeys, lookupFlagsFor, type JobKeyOutcome, type JobKeysResult } from './job-keys';
+export { watchEventlog, eventlogWatchPayload, type EventlogWatchItem, type EventlogWatchRequest } from './eventlog-watch';
