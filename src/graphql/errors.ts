@@ -36,6 +36,12 @@ export const ErrorCode = {
   FLUX_TIMEOUT: 'FLUX_TIMEOUT',
   /** Any other error response from Flux, with Flux's own text. */
   FLUX_ERROR: 'FLUX_ERROR',
+  /**
+   * A job detail Flux does not have for this job (yet): R before the scheduler has allocated
+   * the job, the exec eventlog and output of a job that has not started (job-info's
+   * "<key>: key not found"). That field is null, the rest of the answer stands.
+   */
+  KEY_NOT_FOUND: 'KEY_NOT_FOUND',
   /** Flux sent data this server cannot read (an eventlog or output log that breaks RFC 18 / RFC 24); the message says what and where. */
   FLUX_INVALID_DATA: 'FLUX_INVALID_DATA',
 } as const;
@@ -164,6 +170,12 @@ export function jobDetailError(id: bigint, failure: JobInfoFailure | undefined, 
     default:
       return graphqlError(ErrorCode.FLUX_ERROR, `job ${jobid}: ${error.message}`, { jobid, errno: error.errnoName });
   }
+}
+
+/** A job detail Flux does not have for the job (yet), named by its job-info key. */
+export function jobDetailAbsentError(id: bigint, key: string, error: Error): GraphQLError {
+  const jobid = encodeJobId(id);
+  return graphqlError(ErrorCode.KEY_NOT_FOUND, `job ${jobid}: Flux has no ${key} for this job yet (${error.message})`, { jobid, key, errno: 'ENOENT' });
 }
 
 /** A job-info value of one job that breaks its format (an EventlogError or OutputEventlogError): what it is and where. */

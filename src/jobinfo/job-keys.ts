@@ -16,8 +16,8 @@ import { JobInfoKey, JobInfoLookupRPC, type JobInfoAnswer, type LookupRequest } 
 export type JobKeyOutcome =
   /** jobspec and R as objects, every other key as its string. */
   | { readonly kind: 'found'; readonly value: Json }
-  /** Flux has no such key for this job (yet). */
-  | { readonly kind: 'absent' }
+  /** Flux has no such key for this job (yet): `error` is Flux's "<key>: key not found". */
+  | { readonly kind: 'absent'; readonly error: Error }
   /** The job is unknown, the caller may not read it, or no answer came: `error` is why, `failure` its kind. */
   | { readonly kind: 'failed'; readonly failure: JobInfoFailure | undefined; readonly error: Error };
 
@@ -61,7 +61,7 @@ export async function lookupJobKeys(handle: FluxHandle, id: bigint, keys: readon
         for (const key of remaining) outcomes.set(key, { kind: 'failed', failure: classified?.failure, error });
         break;
       }
-      outcomes.set(absent, { kind: 'absent' });
+      outcomes.set(absent, { kind: 'absent', error });
       remaining = remaining.filter((key) => key !== absent);
     }
   }

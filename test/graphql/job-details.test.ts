@@ -49,10 +49,14 @@ describe('the recorded jobs through GraphQL', () => {
     const response = await test.gql(`{ job(id: "${job.f58}") {
       eventlog { timestamp name context } jobspec R output { stdout stderr complete truncated }
     } }`);
-    expect(response.errors).toBeUndefined();
+    const current = job.lookup_current_decoded.response;
+    // What Flux does not have for this job yet is KEY_NOT_FOUND on that field alone.
+    const absent = [...(current?.['R'] === undefined ? ['R'] : []), ...(job.guest_output_entries === null ? ['output'] : [])];
+    expect((response.errors ?? []).map((error) => [error.path, error.extensions?.code, error.extensions?.['key']])).toEqual(
+      absent.map((field) => [['job', field], 'KEY_NOT_FOUND', field === 'R' ? 'R' : 'guest.output']),
+    );
     const answer = response.data.job;
     expect(answer.eventlog).toEqual(events(job.eventlog_entries));
-    const current = job.lookup_current_decoded.response;
     expect(answer.jobspec).toEqual(current?.['jobspec'] ?? JSON.parse(job.lookup_by_key.jobspec.response?.['jobspec'] as string));
     expect(answer.R).toEqual(current?.['R'] ?? null);
     if (job.guest_output_entries === null) {
@@ -115,16 +119,29 @@ describe('the recorded jobs through GraphQL', () => {
     expect(exec[6]).toEqual({ name: 'complete', context: { status: 0 } });
   });
 
-  it('is null, with no error, where Flux has no key yet: R, the exec eventlog and the output of a job canceled while held', async () => {
-    const response = await test.gql(`{ job(id: "${f58('cancel_held')}") { name R execEventlog { name } output { stdout } eventlog { name } } }`);
-    expect(response.errors).toBeUndefined();
-    expect(response.data.job).toEqual({
+  it('is KEY_NOT_FOUND on the field alone where Flux has no key yet: R, the exec eventlog and the output of a job canceled while held', async () => {
+    const id = f58('cancel_held');
+    const response = await test.gql(`{ job(id: "${id}") { name R execEventlog { name } output { stdout } eventlog { name } } }`);
+    expect(response.data?.job).toEqual({
       name: 'cancel-held',
       R: null,
       execEventlog: null,
       output: null,
       eventlog: [{ name: 'submit' }, { name: 'validate' }, { name: 'depend' }, { name: 'priority' }, { name: 'exception' }, { name: 'clean' }],
     });
+    expect(response.errors?.map((error) => ({ path: error.path, message: error.message, extensions: error.extensions }))).toEqual([
+      { path: ['job', 'R'], message: `job ${id}: Flux has no R for this job yet (job-info.lookup: R: key not found (ENOENT))`, extensions: { code: 'KEY_NOT_FOUND', jobid: id, key: 'R', errno: 'ENOENT' } },
+      {
+        path: ['job', 'execEventlog'],
+        message: `job ${id}: Flux has no guest.exec.eventlog for this job yet (job-info.lookup: guest.exec.eventlog: key not found (ENOENT))`,
+        extensions: { code: 'KEY_NOT_FOUND', jobid: id, key: 'guest.exec.eventlog', errno: 'ENOENT' },
+      },
+      {
+        path: ['job', 'output'],
+        message: `job ${id}: Flux has no guest.output for this job yet (job-info.lookup: guest.output: key not found (ENOENT))`,
+        extensions: { code: 'KEY_NOT_FOUND', jobid: id, key: 'guest.output', errno: 'ENOENT' },
+      },
+    ]);
   });
 
   it('gives each task its own output, and only the ranks asked for', async () => {

@@ -9,7 +9,7 @@ import DataLoader from 'dataloader';
 import type { FluxHandle } from '../../flux/handle';
 import type { Json } from '../../flux/json';
 import { lookupJobKeys, type JobKeyOutcome, type JobKeysResult } from '../../jobinfo';
-import { jobDetailError } from '../errors';
+import { jobDetailAbsentError, jobDetailError } from '../errors';
 
 interface DetailKey {
   id: bigint;
@@ -34,8 +34,8 @@ export class JobDetailsLoader {
 
   /**
    * The key's value for the job (jobspec and R as objects with their updates applied, the
-   * others as their stored strings), or null when Flux has no such key for the job (yet).
-   * Rejects with a coded GraphQL error when the job is unknown or the user may not read it.
+   * others as their stored strings). Rejects with a coded GraphQL error when Flux has no such
+   * key for the job (yet), the job is unknown or the user may not read it.
    */
   load(id: bigint, key: string): Promise<Json | null> {
     return this.loader.load({ id, key });
@@ -54,16 +54,16 @@ export class JobDetailsLoader {
     const results = new Map<bigint, JobKeysResult>();
     for (const [id, lookup] of lookups) results.set(id, await lookup);
     // One result per key in key order (DataLoader's contract): a failed job fails its own keys only.
-    return keys.map(({ id, key }) => valueOf(id, (results.get(id) as JobKeysResult).outcomes.get(key) as JobKeyOutcome));
+    return keys.map(({ id, key }) => valueOf(id, key, (results.get(id) as JobKeysResult).outcomes.get(key) as JobKeyOutcome));
   }
 }
 
-function valueOf(id: bigint, outcome: JobKeyOutcome): Json | null | Error {
+function valueOf(id: bigint, key: string, outcome: JobKeyOutcome): Json | null | Error {
   switch (outcome.kind) {
     case 'found':
       return outcome.value;
     case 'absent':
-      return null;
+      return jobDetailAbsentError(id, key, outcome.error);
     case 'failed':
       return jobDetailError(id, outcome.failure, outcome.error);
   }

@@ -5,9 +5,8 @@
  * job-info.lookup and every job's lookup of a request is in flight at once.
  *
  * A key Flux does not have yet (R before the scheduler allocates the job, the exec eventlog and
- * output of a job that has not started) makes its field null with no error, as nodelist or tRun
- * are null until the job runs: it is the normal answer for a pending job, and an error per
- * pending job would bury the errors that need attention. An unknown job (JOB_NOT_FOUND), a job
+ * output of a job that has not started) is KEY_NOT_FOUND on its field, so a client can tell
+ * "not yet" from "empty" and from every other failure by code. An unknown job (JOB_NOT_FOUND), a job
  * the user may not read (FORBIDDEN: job-info lets only its owner and the instance owner read a
  * job, whatever job-list shows) and Flux failing otherwise (FLUX_ERROR, FLUX_UNAVAILABLE,
  * FLUX_TIMEOUT, FLUX_INVALID_DATA) are errors of that field alone; the rest of the answer stands.
@@ -92,7 +91,8 @@ builder.objectFields(JobNode, (t) => ({
     extensions: jobInfoKeys(JobInfoKey.EXEC_EVENTLOG),
     description:
       "The exec eventlog (the KVS key guest.exec.eventlog, `flux job eventlog -p exec`): job-exec's and the job shell's events. " +
-      'Null (no error) while the job has not started, and for a job that never did: Flux has none yet. Errors as for eventlog.',
+      'While the job has not started, and for a job that never did, Flux has none: null with a KEY_NOT_FOUND error on this ' +
+      'field. Other errors as for eventlog.',
     resolve: (job, _args, context) => eventlogOf(job, context, JobInfoKey.EXEC_EVENTLOG),
   }),
   jobspec: t.field({
@@ -111,9 +111,8 @@ builder.objectFields(JobNode, (t) => ({
     extensions: jobInfoKeys(JobInfoKey.R),
     description:
       'The resource set (RFC 20) as `flux job info ID R` shows it, with every resource-update applied (an expiration ' +
-      'extended by `flux update`). Null until the scheduler has allocated the job, and for a job canceled before that. ' +
-      'That null is no error: Flux has no R yet, the normal state of a pending job, so it is null like nodelist instead of ' +
-      'one error per pending job burying the errors that need attention. Errors as for eventlog.',
+      'extended by `flux update`). Until the scheduler has allocated the job, and for a job canceled before that, Flux has ' +
+      'no R: null with a KEY_NOT_FOUND error on this field (select state or nodelist to tell beforehand). Other errors as for eventlog.',
     resolve: (job, _args, context) => documentOf(job, context, JobInfoKey.R),
   }),
   output: t.field({
@@ -128,8 +127,8 @@ builder.objectFields(JobNode, (t) => ({
     },
     description:
       "The job's standard output and error from its output eventlog (the KVS key guest.output), as `flux job attach` prints " +
-      'them, bounded by --max-output-bytes. Null (no error, as for R) while the job has not started and for a job that never ' +
-      'did. A job whose output went to files has no text here: `redirects` says where. Errors as for ' +
+      'them, bounded by --max-output-bytes. While the job has not started, and for a job that never did, null with a KEY_NOT_FOUND ' +
+      'error on this field, as for R. A job whose output went to files has no text here: `redirects` says where. Errors as for ' +
       'eventlog (FLUX_INVALID_DATA also for an output log that breaks RFC 24).',
     resolve: (job, args, context) => outputOf(job, context, args.ranks),
   }),
