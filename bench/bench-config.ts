@@ -15,6 +15,8 @@ export interface BenchConfig {
   /** Plans for small requests (up to ~1000 jobs) and for whole listings. */
   smallPlan: RunPlan;
   largePlan: RunPlan;
+  /** The request pairs of issue 10 (one page, lookups): more rounds, since each round's ratio is kept. */
+  pairPlan: RunPlan;
   /** The load pair: seconds each case runs per round under autocannon, and the rounds (after one warm-up round). */
   loadSeconds: number;
   loadRounds: number;
@@ -47,6 +49,7 @@ export function benchConfig(quick: boolean): BenchConfig {
         memorySizes: [10_000, 100_000],
         smallPlan: { warmup: 2, runs: 5 },
         largePlan: { warmup: 1, runs: 3 },
+        pairPlan: { warmup: 2, runs: 7 },
         loadSeconds: 1,
         loadRounds: 3,
       }
@@ -57,6 +60,7 @@ export function benchConfig(quick: boolean): BenchConfig {
         memorySizes: [100_000, 1_000_000],
         smallPlan: { warmup: 3, runs: 9 },
         largePlan: { warmup: 1, runs: 5 },
+        pairPlan: { warmup: 5, runs: 21 },
         loadSeconds: 5,
         loadRounds: 5,
       };

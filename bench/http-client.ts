@@ -6,6 +6,11 @@
 import { Agent, request } from 'node:http';
 import { BenchCheckError } from './measure';
 
+export interface HttpAnswer {
+  text: string;
+  contentType: string;
+}
+
 export class HttpGraphQLClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
   private readonly url: URL;
@@ -15,7 +20,12 @@ export class HttpGraphQLClient {
   }
 
   /** The answer's body as text; anything but HTTP 200 fails the benchmark. */
-  post(query: string, variables?: Record<string, unknown>): Promise<string> {
+  async post(query: string, variables?: Record<string, unknown>): Promise<string> {
+    return (await this.answer(query, variables)).text;
+  }
+
+  /** The answer with its content type; anything but HTTP 200 fails the benchmark. */
+  answer(query: string, variables?: Record<string, unknown>): Promise<HttpAnswer> {
     const body = JSON.stringify(variables === undefined ? { query } : { query, variables });
     return new Promise((resolve, reject) => {
       const req = request(
@@ -32,7 +42,7 @@ export class HttpGraphQLClient {
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             if (res.statusCode !== 200) reject(new BenchCheckError(`HTTP ${String(res.statusCode)} from ${this.url.href}: ${text.slice(0, 300)}`));
-            else resolve(text);
+            else resolve({ text, contentType: res.headers['content-type'] ?? '' });
           });
         },
       );
