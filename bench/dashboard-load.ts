@@ -12,6 +12,7 @@ import { BenchCheckError, expectEqual, median, note, table } from './measure';
 import { formatRatioSummary, formatTarget, pairedRatios, reportPair, summarizeRatios, verdict, type RatioTarget } from './ratios';
 import { DASHBOARD_JOB_FIELDS, DASHBOARD_QUERY, TYPENAME_QUERY } from './selection';
 import { serveDataset } from './served-dataset';
+import { waitUntilIdle } from './server-metrics';
 
 const CONNECTIONS = 32;
 const TARGET: RatioTarget = { bound: 'atLeast', value: 0.5 };
@@ -23,10 +24,12 @@ interface LoadRound {
 }
 
 /**
- * One bounded autocannon run of `query`. Every answer is checked (HTTP 200, no "errors" key):
- * a server that answers fast with errors has measured nothing.
+ * One bounded autocannon run of `query`, once the server has finished the last run's requests.
+ * Every answer is checked (HTTP 200, no "errors" key): a server that answers fast with errors
+ * (429 beyond --max-concurrent-per-user, 32 by default) has measured nothing.
  */
 async function load(url: string, query: string, seconds: number): Promise<LoadRound> {
+  await waitUntilIdle(url);
   const result = await autocannon({
     url,
     method: 'POST',

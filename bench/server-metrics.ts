@@ -24,3 +24,25 @@ export async function fetchMetrics(graphqlUrl: string): Promise<string> {
   if (!response.ok) throw new Error(`GET ${url.href}: HTTP ${response.status}`);
   return response.text();
 }
+
+const ACTIVE_LINE = /^flux_graphql_active_requests (\d+)$/m;
+
+/** GraphQL requests the server is serving now, from its Prometheus text. */
+export function activeRequests(metricsText: string): number {
+  const match = ACTIVE_LINE.exec(metricsText);
+  if (match === null) throw new Error('the server\'s /metrics has no flux_graphql_active_requests');
+  return Number(match[1]);
+}
+
+/**
+ * Waits until the server has finished every GraphQL request: a load run that ends leaves its
+ * last requests in flight, and the next run's connections would find them still counted
+ * against --max-concurrent-per-user.
+ */
+export async function waitUntilIdle(graphqlUrl: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (activeRequests(await fetchMetrics(graphqlUrl)) > 0) {
+    if (performance.now() > deadline) throw new Error(`the server at ${graphqlUrl} still had requests in flight after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
