@@ -105,6 +105,8 @@ export async function runDashboardLoad(config: BenchConfig): Promise<void> {
     });
   } finally {
     client.close();
+    // The last run's requests are still being served; stopping now would fail them noisily.
+    await waitUntilIdle(served.server.url).catch(() => undefined);
     await served.stop();
   }
 }
