@@ -34,10 +34,14 @@ export function benchConfigFrom(argv: readonly string[]): BenchConfig {
   return { ...config, serverProfileDir: dir };
 }
 
-/** Node flags for a server child: a CPU profile written on exit when --profile-server was given. */
+/**
+ * Node flags for a server child: CPU profiles written on exit into DIR/NAME when --profile-server
+ * was given. Node's own file names are kept: tsx's loader thread writes a profile of its own,
+ * and one name for both would leave only the last thread's.
+ */
 export function serverNodeFlags(config: BenchConfig, name: string): string[] {
   if (config.serverProfileDir === undefined) return [];
-  return ['--cpu-prof', '--cpu-prof-dir', config.serverProfileDir, '--cpu-prof-name', `${name}-server.cpuprofile`];
+  return ['--cpu-prof', '--cpu-prof-dir', join(config.serverProfileDir, name)];
 }
 
 export function benchConfig(quick: boolean): BenchConfig {

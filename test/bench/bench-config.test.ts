@@ -9,7 +9,7 @@ describe('benchConfigFrom', () => {
   it('takes a directory for server profiles', () => {
     const config = benchConfigFrom(['--quick', '--profile-server', '/tmp/profiles']);
     expect(config.serverProfileDir).toBe('/tmp/profiles');
-    expect(serverNodeFlags(config, 'page')).toEqual(['--cpu-prof', '--cpu-prof-dir', '/tmp/profiles', '--cpu-prof-name', 'page-server.cpuprofile']);
+    expect(serverNodeFlags(config, 'page')).toEqual(['--cpu-prof', '--cpu-prof-dir', '/tmp/profiles/page']);
   });
 
   it.each([[['--profile-server']], [['--profile-server', '--quick']]])('refuses %j without a directory', (argv) => {
