@@ -12,6 +12,7 @@ import { BenchCheckError, expectEqual, median, note, table } from './measure';
 import { formatRatioSummary, formatTarget, pairedRatios, reportPair, summarizeRatios, verdict, type RatioTarget } from './ratios';
 import { DASHBOARD_JOB_FIELDS, DASHBOARD_QUERY, TYPENAME_QUERY } from './selection';
 import { serveDataset } from './served-dataset';
+import { processCpuMs } from './process-cpu';
 import { waitUntilIdle } from './server-metrics';
 
 const CONNECTIONS = 32;
@@ -21,6 +22,22 @@ interface LoadRound {
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** CPU ms per request of the server, the broker and this process (the client); undefined without /proc. */
+  cpuMsPerRequest: { server: number; broker: number; client: number } | undefined;
+}
+
+/** The processes whose CPU a run's requests are charged. */
+interface LoadProcesses {
+  serverPid: number;
+  brokerPid: number;
+}
+
+function cpuNow(processes: LoadProcesses): { server: number; broker: number; client: number } | undefined {
+  const server = processCpuMs(processes.serverPid);
+  const broker = processCpuMs(processes.brokerPid);
+  if (server === undefined || broker === undefined) return undefined;
+  const own = process.cpuUsage();
+  return { server, broker, client: (own.user + own.system) / 1000 };
 }
 
 /**
@@ -28,8 +45,9 @@ interface LoadRound {
  * Every answer is checked (HTTP 200, no "errors" key): a server that answers fast with errors
  * (429 beyond --max-concurrent-per-user, 32 by default) has measured nothing.
  */
-async function load(url: string, query: string, seconds: number): Promise<LoadRound> {
+async function load(url: string, query: string, seconds: number, processes: LoadProcesses): Promise<LoadRound> {
   await waitUntilIdle(url);
+  const cpuBefore = cpuNow(processes);
   const result = await autocannon({
     url,
     method: 'POST',
@@ -47,7 +65,28 @@ async function load(url: string, query: string, seconds: number): Promise<LoadRo
     throw new BenchCheckError(`autocannon run of ${query.slice(0, 40)}… had failures: ${JSON.stringify(failures)}`);
   }
   if (result.requests.total === 0) throw new BenchCheckError(`autocannon run of ${query.slice(0, 40)}… completed no request`);
-  return { requestsPerSecond: result.requests.total / result.duration, latencyP50Ms: result.latency.p50, latencyP99Ms: result.latency.p99 };
+  // The requests still in flight when the run stopped are served too: charge their CPU to this run.
+  await waitUntilIdle(url);
+  const cpuAfter = cpuNow(processes);
+  const requests = result.requests.total;
+  const cpuMsPerRequest =
+    cpuBefore === undefined || cpuAfter === undefined
+      ? undefined
+      : {
+          server: (cpuAfter.server - cpuBefore.server) / requests,
+          broker: (cpuAfter.broker - cpuBefore.broker) / requests,
+          client: (cpuAfter.client - cpuBefore.client) / requests,
+        };
+  return { requestsPerSecond: requests / result.duration, latencyP50Ms: result.latency.p50, latencyP99Ms: result.latency.p99, cpuMsPerRequest };
+}
+
+/** Medians over the rounds of the CPU each request cost each process, e.g. "1.21 / 0.40 / 0.35". */
+function cpuText(rounds: readonly LoadRound[]): string {
+  const costs = rounds.map((r) => r.cpuMsPerRequest);
+  if (costs.some((cost) => cost === undefined)) return 'n/a (no /proc)';
+  const of = (pick: (cost: { server: number; broker: number; client: number }) => number): string =>
+    median(costs.map((cost) => pick(cost as { server: number; broker: number; client: number }))).toFixed(2);
+  return `${of((c) => c.server)} / ${of((c) => c.broker)} / ${of((c) => c.client)}`;
 }
 
 export async function runDashboardLoad(config: BenchConfig): Promise<void> {
@@ -60,14 +99,15 @@ export async function runDashboardLoad(config: BenchConfig): Promise<void> {
     expectEqual('dashboard fields', Object.keys(page.jobs.nodes[0] ?? {}).length, DASHBOARD_JOB_FIELDS.split(' ').length);
     expectEqual('ceiling answer', (await client.data<{ __typename: string }>(TYPENAME_QUERY)).__typename, 'Query');
 
+    const processes: LoadProcesses = { serverPid: served.server.pid, brokerPid: served.brokerPid };
     const ceiling: LoadRound[] = [];
     const dashboard: LoadRound[] = [];
     // A warm-up round (JIT, connection set-up, caches), not counted.
-    await load(served.server.url, TYPENAME_QUERY, config.loadSeconds);
-    await load(served.server.url, DASHBOARD_QUERY, config.loadSeconds);
+    await load(served.server.url, TYPENAME_QUERY, config.loadSeconds, processes);
+    await load(served.server.url, DASHBOARD_QUERY, config.loadSeconds, processes);
     for (let round = 0; round < config.loadRounds; round++) {
-      ceiling.push(await load(served.server.url, TYPENAME_QUERY, config.loadSeconds));
-      dashboard.push(await load(served.server.url, DASHBOARD_QUERY, config.loadSeconds));
+      ceiling.push(await load(served.server.url, TYPENAME_QUERY, config.loadSeconds, processes));
+      dashboard.push(await load(served.server.url, DASHBOARD_QUERY, config.loadSeconds, processes));
     }
     const rate = (rounds: readonly LoadRound[]): number[] => rounds.map((r) => r.requestsPerSecond);
     const ratio = summarizeRatios(pairedRatios(rate(dashboard), rate(ceiling)));
@@ -79,12 +119,13 @@ export async function runDashboardLoad(config: BenchConfig): Promise<void> {
         `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}`,
         median(rounds.map((r) => r.latencyP50Ms)).toFixed(1),
         median(rounds.map((r) => r.latencyP99Ms)).toFixed(1),
+        cpuText(rounds),
         ratioText,
       ];
     };
     table(
       `Dashboard query under ${CONNECTIONS} connections vs the { __typename } ceiling (${served.jobs} jobs; ${config.loadRounds} rounds of ${config.loadSeconds} s per case after a warm-up round)`,
-      ['case', 'req/s median', 'req/s min-max', 'latency p50 ms', 'latency p99 ms', 'ratio vs baseline (per round)'],
+      ['case', 'req/s median', 'req/s min-max', 'latency p50 ms', 'latency p99 ms', 'CPU ms/request: server / broker / client', 'ratio vs baseline (per round)'],
       [
         row('baseline: { __typename }', ceiling, '1.00x'),
         row(`jobs(first: 50) { nodes { ${DASHBOARD_JOB_FIELDS} } }`, dashboard, formatRatioSummary(ratio)),
@@ -93,7 +134,9 @@ export async function runDashboardLoad(config: BenchConfig): Promise<void> {
     note(
       `Target (issue 10): ${formatTarget(TARGET)} of the ceiling; ${verdict(ratio, TARGET)}. autocannon ${CONNECTIONS} connections over loopback ` +
         `from the bench process, the server (\`flux-graphql serve --flux-uri local://…\`, NODE_ENV=${process.env['NODE_ENV'] ?? 'unset'}, ` +
-        `request log off) in its own process, the broker in a third; every answer was checked for HTTP 200 and no errors.`,
+        `request log off) in its own process, the broker in a third; every answer was checked for HTTP 200 and no errors. ` +
+        'CPU per request is each process\'s user+system time over the run (from /proc, 10 ms ticks) divided by the requests answered; ' +
+        'the three processes share the machine\'s cores, so the broker\'s and the client\'s CPU is taken from the server\'s.',
     );
     reportPair({
       name: 'dashboard',

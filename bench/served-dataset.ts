@@ -16,6 +16,7 @@ export interface ServedDataset {
   readonly jobs: number;
   readonly buildMs: number;
   readonly server: CliServer;
+  readonly brokerPid: number;
   stop(): Promise<void>;
 }
 
@@ -45,6 +46,7 @@ export async function serveDataset(config: BenchConfig, options: ServedDatasetOp
       jobs: ready.jobs,
       buildMs: ready.buildMs,
       server,
+      brokerPid: broker.process.pid as number,
       stop: async () => {
         await server.stop();
         await stopBroker();
