@@ -18,12 +18,19 @@ import { waitUntilIdle } from './server-metrics';
 const CONNECTIONS = 32;
 const TARGET: RatioTarget = { bound: 'atLeast', value: 0.5 };
 
+/** CPU ms of the server, the broker and this process (the client). */
+interface CpuShares {
+  server: number;
+  broker: number;
+  client: number;
+}
+
 interface LoadRound {
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
-  /** CPU ms per request of the server, the broker and this process (the client); undefined without /proc. */
-  cpuMsPerRequest: { server: number; broker: number; client: number } | undefined;
+  /** CPU ms per request answered; undefined without /proc. */
+  cpuMsPerRequest: CpuShares | undefined;
 }
 
 /** The processes whose CPU a run's requests are charged. */
@@ -32,7 +39,7 @@ interface LoadProcesses {
   brokerPid: number;
 }
 
-function cpuNow(processes: LoadProcesses): { server: number; broker: number; client: number } | undefined {
+function cpuNow(processes: LoadProcesses): CpuShares | undefined {
   const server = processCpuMs(processes.serverPid);
   const broker = processCpuMs(processes.brokerPid);
   if (server === undefined || broker === undefined) return undefined;
@@ -84,8 +91,7 @@ async function load(url: string, query: string, seconds: number, processes: Load
 function cpuText(rounds: readonly LoadRound[]): string {
   const costs = rounds.map((r) => r.cpuMsPerRequest);
   if (costs.some((cost) => cost === undefined)) return 'n/a (no /proc)';
-  const of = (pick: (cost: { server: number; broker: number; client: number }) => number): string =>
-    median(costs.map((cost) => pick(cost as { server: number; broker: number; client: number }))).toFixed(2);
+  const of = (pick: (cost: CpuShares) => number): string => median(costs.map((cost) => pick(cost as CpuShares))).toFixed(2);
   return `${of((c) => c.server)} / ${of((c) => c.broker)} / ${of((c) => c.client)}`;
 }
 
