@@ -153,7 +153,12 @@ export async function runWalk(config: BenchConfig): Promise<void> {
     note('FLUX_URI is not set, so the walk did not run against a real instance.');
     return;
   }
-  const hasFluxC = (await fluxJobList(realUri).catch(() => undefined)) !== undefined;
+  // Why Flux's C client cannot join the pair, if it cannot.
+  const noFluxC = await fluxJobList(realUri).then(
+    (lines) => (lines === undefined ? 'the flux command is not on PATH' : undefined),
+    (error: unknown) => `flux job list failed (${error instanceof Error ? error.message : String(error)})`,
+  );
+  const hasFluxC = noFluxC === undefined;
   const server = await startCliServer(['--flux-uri', realUri], { nodeFlags: serverNodeFlags(config, 'walk-real') });
   let real: WalkResult;
   try {
@@ -168,7 +173,7 @@ export async function runWalk(config: BenchConfig): Promise<void> {
   );
   note(
     `Target (issue 10): ${formatTarget(TARGET)}; ${verdict(real.ratio, TARGET)}. ` +
-      (hasFluxC ? '' : 'The flux command is not on PATH, so `flux job list` was not run. ') +
+      (noFluxC === undefined ? '' : `\`flux job list\` did not run: ${noFluxC}. `) +
       'The instance may change between cases; each case was only checked to list some jobs.',
   );
   reportPair({
