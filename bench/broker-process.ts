@@ -1,24 +1,27 @@
 /**
  * A broker process for the wire benchmarks: an embedded instance holding the benchmark dataset,
- * served on a Unix socket by the wire broker. Usage: broker-process.ts SOCKET INACTIVE_JOBS.
+ * served on a Unix socket by the wire broker. Usage: broker-process.ts SOCKET INACTIVE_JOBS [LATENCY_MS]
+ * (a delay every request waits before the service sees it, as `broker --latency` adds).
  * Prints {"ready":true,...} once listening; exits when its parent closes stdin.
  */
 import { EmbeddedInstance } from '../src/embedded';
 import { serveBroker } from '../src/embedded/wire/broker';
+import { withLatency } from '../src/embedded/wire/latency';
 import { exitWhenParentGoes, sendToParent } from './child-process';
 import { DATASET_NOW, DATASET_QUEUES, datasetChunks, datasetSize } from './dataset';
 
 async function main(): Promise<void> {
-  const [socket, inactiveText] = process.argv.slice(2);
+  const [socket, inactiveText, latencyText = '0'] = process.argv.slice(2);
   const inactive = Number(inactiveText);
-  if (socket === undefined || !Number.isSafeInteger(inactive) || inactive < 0) {
-    throw new Error('usage: broker-process.ts SOCKET INACTIVE_JOBS');
+  const latencyMs = Number(latencyText);
+  if (socket === undefined || !Number.isSafeInteger(inactive) || inactive < 0 || !(latencyMs >= 0)) {
+    throw new Error('usage: broker-process.ts SOCKET INACTIVE_JOBS [LATENCY_MS]');
   }
   const started = performance.now();
   const instance = new EmbeddedInstance({ queues: DATASET_QUEUES, now: () => DATASET_NOW });
   const shape = { inactive, active: true };
   for (const chunk of datasetChunks(shape)) instance.loadRecords(chunk);
-  const broker = await serveBroker(instance.service, { path: socket, log: () => undefined });
+  const broker = await serveBroker(withLatency(instance.service, latencyMs), { path: socket, log: () => undefined });
   exitWhenParentGoes(async () => {
     await broker.close();
     instance.close();

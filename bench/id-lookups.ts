@@ -19,10 +19,10 @@ import { benchCase, BenchCheckError, expectEqual, formatMs, formatRatio, note, s
 import { PUBLISHED_LOOKUPS_MS, PUBLISHED_SOURCE } from './published';
 import { BENCH_JOB_INFO } from './wire-listing';
 
-const LOOKUPS = 100;
+export const LOOKUPS = 100;
 
 /** LOOKUPS job IDs spread over the whole listing (so they are not all neighbours). */
-async function spreadIds(handle: FluxHandle): Promise<JobIdInput[]> {
+export async function spreadIds(handle: FluxHandle): Promise<JobIdInput[]> {
   const all = await new JobListRPC(handle, jobListPayload({ maxEntries: 0, attrs: [], userid: FLUX_USERID_UNKNOWN }), true).getJobs();
   const step = Math.floor(all.length / LOOKUPS);
   if (step < 1) throw new BenchCheckError(`need at least ${LOOKUPS} jobs, the broker has ${all.length}`);
@@ -48,9 +48,10 @@ async function allInFlight(handle: FluxHandle, ids: JobIdInput[]): Promise<numbe
   return jobs.length;
 }
 
-function aliasedLookupQuery(ids: readonly JobIdInput[]): string {
-  const fields = ids.map((id, k) => `j${k}: job(id: "${encodeJobId(id.id)}") { id state name }`);
-  return `{ ${fields.join(' ')} }`;
+/** One query of a job(id:) field per ID, aliased j0, j1, ... */
+export function aliasedLookupQuery(ids: readonly JobIdInput[], fields = 'id state name'): string {
+  const lookups = ids.map((id, k) => `j${k}: job(id: "${encodeJobId(id.id)}") { ${fields} }`);
+  return `{ ${lookups.join(' ')} }`;
 }
 
 export async function runIdLookups(config: BenchConfig): Promise<void> {

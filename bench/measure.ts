@@ -43,9 +43,10 @@ function settle(): void {
 /**
  * Times each case plan.runs times after plan.warmup untimed rounds. Cases take turns within
  * each round, so a slow spell of the machine (other processes) falls on all of them alike
- * instead of on whichever case happened to run then; the ratios stay fair.
+ * instead of on whichever case happened to run then; the ratios stay fair. Returns each case's
+ * times in round order, so that round k of one case can be set against round k of another.
  */
-export async function timeCases(plan: RunPlan, cases: readonly BenchCase<unknown>[]): Promise<Timing[]> {
+export async function sampleCases(plan: RunPlan, cases: readonly BenchCase<unknown>[]): Promise<number[][]> {
   const times: number[][] = cases.map(() => []);
   settle();
   for (let round = 0; round < plan.warmup + plan.runs; round++) {
@@ -57,7 +58,17 @@ export async function timeCases(plan: RunPlan, cases: readonly BenchCase<unknown
       if (round >= plan.warmup) times[index]?.push(elapsed);
     }
   }
-  return times.map((list) => ({ medianMs: median(list), minMs: Math.min(...list), maxMs: Math.max(...list), runs: list.length }));
+  return times;
+}
+
+/** Median, fastest and slowest of some runs' times. */
+export function timingOf(times: readonly number[]): Timing {
+  return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), runs: times.length };
+}
+
+/** As sampleCases, summarised per case. */
+export async function timeCases(plan: RunPlan, cases: readonly BenchCase<unknown>[]): Promise<Timing[]> {
+  return (await sampleCases(plan, cases)).map(timingOf);
 }
 
 /** A case whose result type is checked where it is written. */
@@ -89,7 +100,11 @@ export function spread(timing: Timing): string {
 
 /** "0.12x" style: how many times the baseline's value this row's value is. */
 export function formatRatio(value: number, baseline: number): string {
-  const ratio = value / baseline;
+  return formatTimes(value / baseline);
+}
+
+/** A ratio as "0.12x", "1.50x", "15x". */
+export function formatTimes(ratio: number): string {
   if (ratio >= 10) return `${ratio.toFixed(0)}x`;
   if (ratio >= 0.1) return `${ratio.toFixed(2)}x`;
   return `${ratio.toFixed(3)}x`;

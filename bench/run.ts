@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only wire,lookups,pagination,memory,codec]`: runs the benchmarks
+ * `npm run bench [-- --quick] [-- --only NAME,...] [-- --profile-server DIR]`: runs the benchmarks
  * and prints their tables as Markdown. Every ratio is against a baseline measured in this same
- * run; Flux's published figures appear beside ours for context only.
+ * run; Flux's published figures appear beside ours for context only. The last four are the
+ * pairs of issue 10, whose ratios are printed together at the end against the issue's targets;
+ * --profile-server writes a CPU profile of each of their server children into DIR.
  *
  * Each benchmark runs in a process of its own, started with --expose-gc: none inherits the heap
  * another left behind, and runs can start from a collected heap (see measure.ts).
@@ -9,7 +11,8 @@
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { formatMs } from './measure';
+import { formatMs, table } from './measure';
+import { formatRatioSummary, formatTarget, pairResultIn, verdict, type PairResult } from './ratios';
 
 const BENCHMARKS = {
   wire: { title: '1. Listing jobs over the wire', script: 'wire-listing.ts' },
@@ -17,6 +20,10 @@ const BENCHMARKS = {
   pagination: { title: '3. Deep pages', script: 'pagination.ts' },
   memory: { title: '4. Memory per job', script: 'memory.ts' },
   codec: { title: '5. The JSON codec', script: 'json-codec.ts' },
+  dashboard: { title: '6. Issue 10: the dashboard under load', script: 'dashboard-load.ts' },
+  page: { title: '7. Issue 10: one page of 1,000 jobs against a bare server', script: 'page-floor.ts' },
+  walk: { title: '8. Issue 10: walking every job', script: 'walk.ts' },
+  'aliased-lookups': { title: '9. Issue 10: 100 aliased lookups against one, 5 ms per RPC', script: 'aliased-lookups.ts' },
 } as const;
 
 type BenchName = keyof typeof BENCHMARKS;
@@ -39,12 +46,29 @@ function loadAverage(): string {
     .join(', ')}`;
 }
 
-function runScript(script: string, quick: boolean): Promise<void> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve(__dirname, script), ...(quick ? ['--quick'] : [])], {
+/** The options a bench script understands, passed on as given. */
+function scriptArgs(argv: readonly string[]): string[] {
+  const args = argv.includes('--quick') ? ['--quick'] : [];
+  const at = argv.indexOf('--profile-server');
+  if (at >= 0) {
+    const dir = argv[at + 1];
+    if (dir === undefined || dir.startsWith('--')) throw new Error('--profile-server takes a directory for the CPU profiles');
+    args.push('--profile-server', resolve(dir));
+  }
+  return args;
+}
+
+/** Runs one bench script; the pair results it reports over the IPC channel go to `onPair`. */
+function runScript(script: string, args: readonly string[], onPair: (result: PairResult) => void): Promise<void> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve(__dirname, script), ...args], {
     cwd: resolve(__dirname, '..'),
     // As the server runs (see src/server/production-mode.ts), unless the caller says otherwise.
     env: { ...process.env, NODE_ENV: process.env['NODE_ENV'] ?? 'production' },
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  });
+  child.on('message', (message) => {
+    const result = pairResultIn(message);
+    if (result !== undefined) onPair(result);
   });
   return new Promise((done, fail) => {
     child.once('error', fail);
@@ -55,10 +79,21 @@ function runScript(script: string, quick: boolean): Promise<void> {
   });
 }
 
+/** The issue-10 pairs of this run, side by side with their targets. */
+function printPairs(pairs: readonly PairResult[]): void {
+  table(
+    "Issue 10's ratios in this run (median of the per-round ratios, min-max over the rounds)",
+    ['--only', 'pair', 'ours (median)', 'baseline (median)', 'ratio', 'target', 'verdict'],
+    pairs.map((pair) => [pair.name, pair.what, pair.ours, pair.baseline, formatRatioSummary(pair.ratio), formatTarget(pair.target), verdict(pair.ratio, pair.target)]),
+  );
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
   const names = selected(argv);
+  const args = scriptArgs(argv);
+  const pairs: PairResult[] = [];
   const cpuList = cpus();
   process.stdout.write(
     `# flux-graphql benchmarks (${quick ? 'quick' : 'full'} run)\n\n` +
@@ -70,8 +105,12 @@ async function main(): Promise<void> {
     const bench = BENCHMARKS[name];
     process.stdout.write(`## ${bench.title}\n\n`);
     const benchStarted = performance.now();
-    await runScript(bench.script, quick);
+    await runScript(bench.script, args, (result) => pairs.push(result));
     process.stdout.write(`(${name}: ${formatMs(performance.now() - benchStarted)})\n\n`);
+  }
+  if (pairs.length > 0) {
+    process.stdout.write('## Summary\n\n');
+    printPairs(pairs);
   }
   // Other work on the machine shows up as spread in the timings; the load says how much there was.
   process.stdout.write(`Total: ${formatMs(performance.now() - started)}; ${loadAverage()}\n`);

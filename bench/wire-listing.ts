@@ -190,8 +190,9 @@ export async function runWireListing(config: BenchConfig): Promise<void> {
       logging: false,
       jobInfo: BENCH_JOB_INFO,
       userDatabase: { nameOf: (uid) => USER_NAMES.get(uid), uidOf: () => undefined },
-      // One page of every job, as `flux jobs -a -c 0` lists them; both are server settings.
+      // One page of every job, as `flux jobs -a -c 0` lists them; all three are server settings.
       pageLimits: { maxPageSize: total },
+      maxNodes: total,
       queryLimits: { maxCost: Number.MAX_SAFE_INTEGER },
     });
     note(

@@ -1,4 +1,4 @@
-import { benchCase, BenchCheckError, expectEqual, formatMs, formatRatio, median, timeCases, type Timing } from '../../bench/measure';
+import { benchCase, BenchCheckError, expectEqual, formatMs, formatRatio, formatTimes, median, sampleCases, timeCases, timingOf, type Timing } from '../../bench/measure';
 import { suggestedThreshold, type CrossoverPoint } from '../../bench/wire-listing';
 
 describe('median', () => {
@@ -33,7 +33,43 @@ describe('timeCases', () => {
   });
 });
 
+describe('sampleCases', () => {
+  it('keeps each case\'s measured rounds in order, so that round k of two cases can be paired', async () => {
+    let clock = 0;
+    const spy = jest.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      const cost = { a: [1, 2, 3], b: [10, 20, 30] };
+      let round = 0;
+      const samples = await sampleCases({ warmup: 1, runs: 2 }, [
+        benchCase(() => (clock += cost.a[round] as number), () => undefined),
+        benchCase(() => (clock += cost.b[round++] as number), () => undefined),
+      ]);
+      expect(samples).toEqual([
+        [2, 3],
+        [20, 30],
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('timingOf', () => {
+  it('is the median, fastest and slowest of the runs', () => {
+    expect(timingOf([5, 1, 9, 3])).toEqual({ medianMs: 4, minMs: 1, maxMs: 9, runs: 4 });
+  });
+});
+
 describe('formatting', () => {
+  it.each([
+    [0.2134, '0.21x'],
+    [0.05, '0.050x'],
+    [1.5, '1.50x'],
+    [15.4, '15x'],
+  ])('formatTimes(%d) is %s', (ratio, text) => {
+    expect(formatTimes(ratio)).toBe(text);
+  });
+
   it.each([
     [0.271, '0.27 ms'],
     [27.06, '27.1 ms'],
