@@ -11,7 +11,7 @@ import type { ClusterLayout, QueueLayout } from './cluster';
 import type { SeededRandom } from './random';
 import { WeightedChoice } from './random';
 import type { ResourceRequest, ResourceSetBuilder } from './resources';
-import { slotTotals } from './resources';
+import { slotCount, slotTotals } from './resources';
 import type { Placement, ResourceTimeline } from './timeline';
 import {
   ADMIN_CANCEL_NOTES,
@@ -238,7 +238,7 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
   ctx.timeline.commit(placement, allocAt, freedAt);
 
   const expiration = input.duration > 0 ? allocAt + input.duration : 0;
-  job.R = ctx.resources.resourceSet(placement, expiration);
+  job.R = ctx.resources.resourceSet(placement, expiration, slotCount(input.request));
   const summary = ctx.resources.summary(placement);
   const annotations = (): JsonObject =>
     userMemo === null
