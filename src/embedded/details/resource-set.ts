@@ -1,34 +1,19 @@
 /**
- * A job's resource set R (RFC 20, version 1) as flux-core 0.88's scheduler stores it, derived
- * from the record: ranks, nodelist, expiration and the alloc time, with the cores and GPUs of
- * each rank read back from the scheduler's `sched.resource_summary` annotation
- * ("rank[0-3]/core[0-31],gpu[0-3] rank4/core[0-15]"). Without that annotation every rank gets
- * the record's cores per node, numbered from 0.
+ * A job's R as the scheduler stored it at alloc: the one its record implies (see
+ * store/implied-resource-set.ts), or the one given with the alloc when that was another.
  */
 import type { Json, JsonObject } from '../../flux/json';
-import { parseJson } from '../../flux/json';
-import { idsetSize, parseIdsetRanges } from '../../flux/idset';
+import { impliedResourceSet } from '../store/implied-resource-set';
 import { isJsonObject } from '../store/json-value';
 import type { JobStore } from '../store/job-store';
 
 /** The R a job was allocated (before any resource-update), or undefined before alloc. */
 export function resourceSetDocument(store: JobStore, slot: number): JsonObject | undefined {
+  const kept = store.trail.resourceSet(slot);
+  if (kept !== undefined) return structuredClone(kept);
   const t = store.jobs;
-  const tRun = t.tRun[slot] as number;
-  const ranks = t.str(t.ranks, slot);
-  if (tRun <= 0 || ranks === undefined) return undefined;
-  const annotationsText = t.strings.get((t.eventCount[slot] as number) > 0 ? (t.allocAnnotations[slot] as number) : (t.annotations[slot] as number));
-  const R_lite = rLiteFromSummary(annotationsText === undefined ? undefined : parseJson(annotationsText)) ?? evenRLite(store, slot, ranks);
-  const expiration = store.trail.baseExpiration(slot) ?? (t.expiration[slot] as number);
-  const execution: JsonObject = {
-    R_lite,
-    starttime: tRun,
-    expiration: expiration > 0 ? expiration : 0,
-    nslots: slotCount(store, slot),
-  };
-  const nodelist = t.str(t.nodelist, slot);
-  if (nodelist !== undefined) execution.nodelist = [nodelist];
-  return { version: 1, execution };
+  const annotations = (t.eventCount[slot] as number) > 0 ? (t.allocAnnotations[slot] as number) : (t.annotations[slot] as number);
+  return impliedResourceSet(t, slot, annotations, store.trail.baseExpiration(slot) ?? (t.expiration[slot] as number));
 }
 
 /** Applies resource-update contexts in order, as job-info's CURRENT flag does: only expiration. */
@@ -36,81 +21,4 @@ export function applyResourceUpdates(R: Json, updates: readonly JsonObject[]): J
   if (!isJsonObject(R) || !isJsonObject(R.execution)) return R;
   for (const update of updates) if (Object.hasOwn(update, 'expiration')) R.execution.expiration = update.expiration as Json;
   return R;
-}
-
-/** Splits at commas outside brackets: "core[0,2],gpu1" -> ["core[0,2]", "gpu1"]. */
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (c === '[') depth++;
-    else if (c === ']') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
-
-function unbracketed(ids: string): string {
-  return ids.startsWith('[') && ids.endsWith(']') ? ids.slice(1, -1) : ids;
-}
-
-const NAMED_IDS = /^([a-z]+)(\d+|\[[0-9,-]+\])$/;
-
-/** R_lite from sched-simple's summary, or undefined when there is none or it does not parse. */
-function rLiteFromSummary(annotations: Json | undefined): JsonObject[] | undefined {
-  if (!isJsonObject(annotations) || !isJsonObject(annotations.sched)) return undefined;
-  const summary = annotations.sched.resource_summary;
-  if (typeof summary !== 'string' || summary === '') return undefined;
-  const entries: JsonObject[] = [];
-  for (const group of summary.split(' ')) {
-    const slash = group.indexOf('/');
-    if (slash < 0) return undefined;
-    const rank = NAMED_IDS.exec(group.slice(0, slash));
-    if (rank === null || rank[1] !== 'rank') return undefined;
-    const children: JsonObject = {};
-    for (const part of splitTopLevel(group.slice(slash + 1))) {
-      const child = NAMED_IDS.exec(part);
-      if (child === null) return undefined;
-      children[child[1] as string] = unbracketed(child[2] as string);
-    }
-    entries.push({ rank: unbracketed(rank[2] as string), children });
-  }
-  return entries;
-}
-
-/** R_lite giving every rank the record's cores per node. */
-function evenRLite(store: JobStore, slot: number, ranks: string): JsonObject[] {
-  const t = store.jobs;
-  const nodes = Math.max(1, idsetSize(parseIdsetRanges(unbracketed(ranks))));
-  const perNode = Math.max(1, Math.floor((t.ncores[slot] as number) / nodes));
-  return [{ rank: unbracketed(ranks), children: { core: perNode === 1 ? '0' : `0-${perNode - 1}` } }];
-}
-
-/** Task slots of the request: the jobspec's slot count times the nodes it asks for. */
-export function slotCount(store: JobStore, slot: number): number {
-  const t = store.jobs;
-  const request = t.strings.get(t.jobspecRequest[slot] as number);
-  if (request !== undefined) {
-    const [resources] = parseJson(request) as [Json];
-    const count = slotsIn(resources, 1);
-    if (count > 0) return count;
-  }
-  return Math.max(1, t.ntasks[slot] as number);
-}
-
-function slotsIn(vertices: Json, multiplier: number): number {
-  if (!Array.isArray(vertices)) return 0;
-  let total = 0;
-  for (const vertex of vertices) {
-    if (!isJsonObject(vertex) || typeof vertex.count !== 'number') continue;
-    const count = vertex.count * multiplier;
-    total += vertex.type === 'slot' ? count : slotsIn(vertex.with ?? null, count);
-  }
-  return total;
 }

@@ -251,7 +251,7 @@ export class JobStore implements JobSink {
     this.trail.beforeEvent(slot, entry);
     this.applyToRecord(slot, entry);
     if (this.invalidated) return; // the job is gone
-    this.trail.noteEvent(slot, entry);
+    this.trail.noteEvent(slot, entry, entry.name === 'alloc' ? this.docs.get(slot)?.R : undefined);
     if (entry.timestamp > this.latest) this.latest = entry.timestamp;
   }
 

@@ -11,14 +11,19 @@
  * in an unusual form) is kept verbatim, with its position, in a per-job list: a minority of jobs,
  * with a few entries each.
  *
+ * R is the one the record implies (see implied-resource-set.ts) unless the one given at alloc
+ * differs, which is then kept too.
+ *
  * The jobspec is kept as two interned texts: its resources and tasks, and the rest of it
  * (attributes without the dependencies, the version). Both repeat across jobs (a 100,000-job
  * workload has a few hundred distinct requests), so each costs a column cell per job; the
  * dependencies, which name other jobs, are kept per job.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { EventlogEntry } from '../../flux/jobspec';
 import type { Json, JsonObject } from '../../flux/json';
 import { stringifyJson } from '../../flux/json';
+import { impliedResourceSet } from './implied-resource-set';
 import { cloneJson, isJsonObject } from './json-value';
 import type { JobTable } from './job-table';
 
@@ -43,6 +48,8 @@ interface Extras {
   dependencies?: Json;
   /** R's expiration before the first resource-update changed the record's. */
   baseExpiration?: number;
+  /** The R given at alloc, when it is not the one the record implies (implied-resource-set.ts). */
+  R?: JsonObject;
 }
 
 /** Numbers a context may hold in a column: integers a double carries exactly. */
@@ -94,9 +101,18 @@ export class JobTrail {
     if (entry.name === 'resource-update') this.extrasOf(slot).baseExpiration ??= this.jobs.expiration[slot] as number;
   }
 
-  /** Called once the store has applied `entry` to the record. */
-  noteEvent(slot: number, entry: EventlogEntry): void {
+  /** Called once the store has applied `entry` to the record; `R` is the job's R for an alloc. */
+  noteEvent(slot: number, entry: EventlogEntry, R?: Json): void {
     if (JOURNAL_ONLY.has(entry.name)) return;
+    this.noteEntry(slot, entry);
+    if (entry.name === 'alloc' && isJsonObject(R)) {
+      const t = this.jobs;
+      const implied = impliedResourceSet(t, slot, t.allocAnnotations[slot] as number, t.expiration[slot] as number);
+      if (!isDeepStrictEqual(implied, R)) this.extrasOf(slot).R = cloneJson(R);
+    }
+  }
+
+  private noteEntry(slot: number, entry: EventlogEntry): void {
     const t = this.jobs;
     const position = t.eventCount[slot] as number;
     t.eventCount[slot] = position + 1;
@@ -185,6 +201,11 @@ export class JobTrail {
   /** R's expiration as the scheduler set it, when a resource-update changed it since. */
   baseExpiration(slot: number): number | undefined {
     return this.extras.get(slot)?.baseExpiration;
+  }
+
+  /** The R given at alloc when the record does not imply it. */
+  resourceSet(slot: number): JsonObject | undefined {
+    return this.extras.get(slot)?.R;
   }
 
   /** Jobs with something kept beyond the columns. */
