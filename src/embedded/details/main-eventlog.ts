@@ -13,6 +13,7 @@
 import { JobState } from '../../flux/constants';
 import type { EventlogEntry } from '../../flux/jobspec';
 import { parseJson, type Json, type JsonObject } from '../../flux/json';
+import { isJsonObject } from '../store/json-value';
 import { FLAG_EXCEPTION } from '../store/job-table';
 import type { JobStore } from '../store/job-store';
 import { TRAIL_EVENTS, type TrailEventName } from '../store/job-trail';
@@ -121,6 +122,13 @@ function derivedEventlog(store: JobStore, slot: number, owner: number): Eventlog
   if ((t.tSched[slot] as number) > 0) out.push(entry(t.tSched[slot] as number, 'priority', { priority: t.priority[slot] as number }));
 
   const annotations = store.annotations(slot);
+  // User annotations come from memos; one memo posted while the job waited carries them all.
+  const user = isJsonObject(annotations) && isJsonObject(annotations.user) ? annotations.user : undefined;
+  const tSched = t.tSched[slot] as number;
+  if (user !== undefined && tSched > 0) {
+    const [memoAt] = between(r, tSched, tRun > 0 ? tRun : store.horizon, 1);
+    out.push(entry(memoAt as number, 'memo', structuredClone(user)));
+  }
   if (tRun > 0) out.push(annotations === undefined ? entry(tRun, 'alloc') : entry(tRun, 'alloc', { annotations }));
   // The run ends at the fatal exception (t_cleanup), or is still going at the horizon.
   const runEnd = tCleanup > 0 ? tCleanup : store.horizon;

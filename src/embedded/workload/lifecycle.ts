@@ -192,7 +192,8 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
     let decided = prioritized + max(60, r.exponential(4 * 3600)) * humanScale;
     if (hints.holdNotBefore !== undefined && decided <= hints.holdNotBefore) decided = hints.holdNotBefore + r.between(600, 7200);
     if (r.chance(0.4)) return finishPending(ctx, job, decided, input.userid);
-    events.push(entry(decided, 'urgency', { urgency: Urgency.DEFAULT, userid: input.userid }));
+    // Keys in the job manager's order (recorded on flux-core 0.88: userid, then urgency).
+    events.push(entry(decided, 'urgency', { userid: input.userid, urgency: Urgency.DEFAULT }));
     ready = decided + r.between(0.0001, 0.0003);
     events.push(entry(ready, 'priority', { priority: priorityForUrgency(Urgency.DEFAULT) }));
   }
