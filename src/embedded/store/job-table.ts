@@ -81,9 +81,11 @@ export class JobTable {
   tFinish = new Float64Array(0);
   tRelease = new Float64Array(0);
   tFree = new Float64Array(0);
-  submitUrgency = new Int32Array(0);
-  submitFlags = new Int32Array(0);
-  firstPriority = new Float64Array(0);
+  /** Urgency 0-31 and job flags 0-255 at submission; other values keep the submit entry verbatim. */
+  submitUrgency = new Uint8Array(0);
+  submitFlags = new Uint8Array(0);
+  /** The first priority event's value (job-manager priorities are 0 to 2^32-1). */
+  firstPriority = new Uint32Array(0);
   /** The alloc event's annotations as interned JSON text (0: the alloc had no context). */
   allocAnnotations = new Uint32Array(0);
   /** The jobspec as interned JSON text, in two parts shared by many jobs (0: no jobspec seen). */
@@ -263,7 +265,7 @@ export class JobTable {
     this.tFinish[slot] = 0;
     this.tRelease[slot] = 0;
     this.tFree[slot] = 0;
-    this.submitUrgency[slot] = -1;
+    this.submitUrgency[slot] = 0;
     this.submitFlags[slot] = 0;
     this.firstPriority[slot] = 0;
     this.allocAnnotations[slot] = 0;

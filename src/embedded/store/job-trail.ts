@@ -140,7 +140,8 @@ export class JobTrail {
         if (ctx === undefined || !hasKeys(ctx, ['userid', 'urgency', 'flags', 'version'])) return false;
         const { userid, urgency, flags, version } = ctx;
         if (!isSafeInteger(userid) || !isSafeInteger(urgency) || !isSafeInteger(flags) || !isSafeInteger(version)) return false;
-        if (userid !== t.userid[slot] || urgency !== t.urgency[slot] || version !== t.submitVersion[slot] || (flags | 0) !== flags) return false;
+        if (userid !== t.userid[slot] || urgency !== t.urgency[slot] || version !== t.submitVersion[slot]) return false;
+        if (urgency < 0 || urgency > 255 || flags < 0 || flags > 255) return false;
         if (t.tSubmit[slot] !== ts) return false;
         t.submitUrgency[slot] = urgency;
         t.submitFlags[slot] = flags;
@@ -152,6 +153,7 @@ export class JobTrail {
         return ctx === undefined && t.tPriority[slot] === ts;
       case 'priority': {
         if (ctx === undefined || !hasKeys(ctx, ['priority']) || !isSafeInteger(ctx.priority) || t.tSched[slot] !== ts) return false;
+        if (ctx.priority < 0 || ctx.priority > 0xffffffff) return false;
         t.firstPriority[slot] = ctx.priority;
         return true;
       }

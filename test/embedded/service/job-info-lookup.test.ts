@@ -18,7 +18,7 @@ const instance = new EmbeddedInstance({ ownerUserid: 0 });
 for (const recorded of RECORDED_JOBS) instance.sink.ingest(recordedDocuments(recorded));
 instance.sink.ingest(job(GUEST_JOB, 'completed', 1796190000, { userid: GUEST }));
 
-const asOwner = { userid: 0, rolemask: Role.OWNER };
+const asOwner: { userid: number; rolemask: number } = { userid: 0, rolemask: Role.OWNER };
 const asGuest = { userid: GUEST, rolemask: Role.USER };
 
 function lookup(payload: Json, credentials: { userid: number; rolemask: number } = asOwner): ServiceResponse {

@@ -14,7 +14,7 @@ import { captured, capturedJson, RECORDED_JOBS, recordedDocuments, recordedJob }
 
 const GUEST = 5001;
 const T0 = 1796190000;
-const asOwner = { userid: 0, rolemask: Role.OWNER };
+const asOwner: { userid: number; rolemask: number } = { userid: 0, rolemask: Role.OWNER };
 const asGuest = { userid: GUEST, rolemask: Role.USER };
 
 interface Watch {
