@@ -88,12 +88,20 @@ function evenRLite(t: JobTable, slot: number, ranks: string): JsonObject[] {
   return [{ rank: unbracketed(ranks), children: { core: perNode === 1 ? '0' : `0-${perNode - 1}` } }];
 }
 
+/** Slot counts by interned request text: many jobs share a request. */
+const slotsByRequest = new WeakMap<JobTable, Map<number, number>>();
+
 /** Task slots of the request: the jobspec's slot count times the nodes it asks for. */
 export function slotCount(t: JobTable, slot: number): number {
-  const request = t.strings.get(t.jobspecRequest[slot] as number);
-  if (request !== undefined) {
-    const [resources] = parseJson(request) as [Json];
-    const count = slotsIn(resources, 1);
+  const index = t.jobspecRequest[slot] as number;
+  if (index !== 0) {
+    let known = slotsByRequest.get(t);
+    if (known === undefined) slotsByRequest.set(t, (known = new Map()));
+    let count = known.get(index);
+    if (count === undefined) {
+      const [resources] = parseJson(t.strings.get(index) as string) as [Json];
+      known.set(index, (count = slotsIn(resources, 1)));
+    }
     if (count > 0) return count;
   }
   return Math.max(1, t.ntasks[slot] as number);

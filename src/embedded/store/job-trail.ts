@@ -52,6 +52,15 @@ interface Extras {
   R?: JsonObject;
 }
 
+/** JSON text to intern: native JSON for plain values (fast), the exact writer when bigints are in it. */
+function textOf(value: Json): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return stringifyJson(value);
+  }
+}
+
 /** Numbers a context may hold in a column: integers a double carries exactly. */
 function isSafeInteger(value: Json | undefined): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
@@ -71,7 +80,7 @@ export class JobTrail {
   noteJobspec(slot: number, jobspec: Json | undefined): void {
     const t = this.jobs;
     if (!isJsonObject(jobspec)) {
-      if (jobspec !== undefined) t.jobspecRest[slot] = t.strings.intern(stringifyJson(jobspec));
+      if (jobspec !== undefined) t.jobspecRest[slot] = t.strings.intern(textOf(jobspec));
       return;
     }
     const rest: JsonObject = {};
@@ -91,8 +100,8 @@ export class JobTrail {
         rest[key] = value;
       }
     }
-    t.jobspecRequest[slot] = t.strings.intern(stringifyJson([jobspec.resources ?? null, jobspec.tasks ?? null]));
-    t.jobspecRest[slot] = t.strings.intern(stringifyJson(rest));
+    t.jobspecRequest[slot] = t.strings.intern(textOf([jobspec.resources ?? null, jobspec.tasks ?? null]));
+    t.jobspecRest[slot] = t.strings.intern(textOf(rest));
     if (dependencies !== undefined) this.extrasOf(slot).dependencies = cloneJson(dependencies);
   }
 
@@ -164,7 +173,7 @@ export class JobTrail {
           return true;
         }
         if (!hasKeys(ctx, ['annotations'])) return false;
-        t.allocAnnotations[slot] = t.strings.intern(stringifyJson(ctx.annotations as Json));
+        t.allocAnnotations[slot] = t.strings.intern(textOf(ctx.annotations as Json));
         return true;
       }
       case 'start':
