@@ -311,7 +311,9 @@ export class EventlogWatches {
     const watches = this.byJob.get(slot);
     if (watches === undefined) return;
     const dir = this.directory(slot);
-    for (const watch of [...watches]) {
+    // Guest watches first: a job's namespace is gone, and its watches ended, before the job
+    // manager posts finish, so a client watching both sees the guest stream end first.
+    for (const watch of [...watches].sort((a, b) => Number(b.guest) - Number(a.guest))) {
       // The watched job was purged and its slot went to another job: its keys are gone.
       if (watch.request.id !== dir.id) watch.end(Errno.ENOENT);
       else watch.refresh(dir);

@@ -250,6 +250,26 @@ describe('eventlog-watch of jobs that progress', () => {
     expect((answer[0]?.payload as JsonObject)['guest.output']).toBe(all.join(''));
   });
 
+  it('a job\'s guest stream ends before its main eventlog shows finish, as the namespace goes first', () => {
+    const { instance, send } = setup();
+    runningJob(instance, 3500n);
+    instance.sink.advanceTo?.(T0 + 20);
+    const order: string[] = [];
+    const opened = (path: string, matchtag: number): void => {
+      instance.services.handle(
+        { topic: 'job-info.eventlog-watch', payload: { kind: 'json', value: { id: 3500n, path, flags: 0 } }, streaming: true, userid: 0, rolemask: Role.OWNER, sender: 's', matchtag },
+        (r) => order.push(r.errnum !== undefined ? `${path} end` : `${path} ${(JSON.parse((r.payload as { event: string }).event) as { name: string }).name}`),
+      );
+    };
+    opened('eventlog', 1);
+    opened('guest.exec.eventlog', 2);
+    order.length = 0;
+    finish(instance, 3500n, T0 + 150);
+    expect(order.indexOf('guest.exec.eventlog end')).toBeLessThan(order.indexOf('eventlog finish'));
+    expect(order.slice(-1)).toEqual(['eventlog end']);
+    expect(send('job-info.stats-get', {})).toEqual([{ payload: { lookups: 0, watchers: 0, guest_watchers: 0, update_lookups: 0, update_watchers: 0 } }]);
+  });
+
   it('guest.exec.eventlog of a pending job: silent until it starts, then live', () => {
     const { instance, watch } = setup();
     instance.sink.ingest(job(4000n, 'sched', T0, { spec: { command: ['lmp'], duration: 200 } }));
