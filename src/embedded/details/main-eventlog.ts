@@ -12,7 +12,7 @@
  */
 import { JobState } from '../../flux/constants';
 import type { EventlogEntry } from '../../flux/jobspec';
-import { parseJson, type Json, type JsonObject } from '../../flux/json';
+import { parseJson, type JsonObject } from '../../flux/json';
 import { isJsonObject } from '../store/json-value';
 import { FLAG_EXCEPTION } from '../store/job-table';
 import type { JobStore } from '../store/job-store';
@@ -165,15 +165,4 @@ function derivedEventlog(store: JobStore, slot: number, owner: number): Eventlog
   }
   if (inactive) out.push(entry(tInactive, 'clean'));
   return out;
-}
-
-/** The submit userid: whose job it is, as job-info decides access. */
-export function submitUserid(store: JobStore, slot: number): number {
-  return store.jobs.userid[slot] as number;
-}
-
-/** Reads a JSON value back from the string pool (documents kept as interned text). */
-export function internedJson(store: JobStore, index: number): Json | undefined {
-  const text = store.jobs.strings.get(index);
-  return text === undefined ? undefined : parseJson(text);
 }

@@ -16,7 +16,6 @@
 import { Errno, FLUX_USERID_UNKNOWN, Role } from '../../flux/constants';
 import type { JobStore } from '../store/job-store';
 import { JobDirectory, keyPath, type KvsLookup } from '../details/job-directory';
-import { encodeEventlogEntry } from '../details/eventlog-text';
 import type { Respond } from './service-types';
 
 export const WatchFlag = {
