@@ -24,12 +24,18 @@ export async function runMemory(config: BenchConfig): Promise<void> {
   // The generated workload replays eventlogs (slow to build), so it is measured at one size only.
   const workloadJobs = config.memorySizes[0] as number;
   runs.push(await measure(workloadJobs, 'workload'));
+  const details = await measure(workloadJobs, 'details');
+  runs.push(details);
 
   const rows: Cell[][] = runs.map((run) => {
     const perJob = (run.heapBytes + run.externalBytes) / run.jobs;
     const jsonPerJob = run.jsonBytes / run.jobs;
     return [
-      run.source === 'dataset' ? 'bench dataset (inactive, completed)' : 'generated workload (eventlogs replayed)',
+      run.source === 'dataset'
+        ? 'bench dataset (inactive, completed)'
+        : run.source === 'workload'
+          ? 'generated workload (eventlogs replayed)'
+          : "generated workload, every job's details looked up once",
       run.jobs,
       (run.heapBytes / run.jobs).toFixed(0),
       (run.externalBytes / run.jobs).toFixed(0),
@@ -57,11 +63,20 @@ export async function runMemory(config: BenchConfig): Promise<void> {
     ],
     rows,
   );
+  const lookups = details.jobs * 5;
+  note(
+    `Job details (job-info: eventlog, jobspec, R, exec eventlog, output) are composed when looked up, from the record and ` +
+      `what the store keeps beside it (store/job-trail.ts); the workload rows include that. Looking up all ${details.jobs} jobs' ` +
+      `five documents (${lookups} lookups, ${formatMs((details.detailsMs ?? 0) / lookups)} each) produced ` +
+      `${formatBytes(details.detailsBytes ?? 0)} of text, ${((details.detailsBytes ?? 0) / details.jobs).toFixed(0)} B/job, ` +
+      'which is what storing them would cost; the memory after the lookups shows none of it is kept.',
+  );
   note(
     'JS heap = process.memoryUsage().heapUsed growth; off-heap = growth of `external` (the columnar job table and the ID index are ' +
       'typed arrays, which live outside the JS heap; their capacity doubles, so part of it is headroom). ' +
       `The Flux broker's ~50 KB/job (mostly job-manager state, not job-list) is ${PUBLISHED_SOURCE}; it is not the same ` +
-      'thing as our store, which keeps only what job-list reports (active jobs keep their jobspec and R until they finish).',
+      'thing as our store, which keeps what job-list reports and what job-info needs besides to write each job\'s documents ' +
+      'back (active jobs also keep their jobspec and R until they finish).',
   );
 }
 

@@ -6,6 +6,7 @@ import { Role } from '../flux/constants';
 import type { Json } from '../flux/json';
 import { EmbeddedHandle, type EmbeddedHandleOptions } from './wire/embedded-handle';
 import { BrokerAttributes } from './service/broker-attributes';
+import { JobInfoService } from './service/job-info-service';
 import { JobListService } from './service/job-list-service';
 import { routeServices } from './service/service-router';
 import type { ServiceHandler } from './service/service-types';
@@ -36,7 +37,9 @@ export interface EmbeddedInstanceOptions {
 export class EmbeddedInstance {
   readonly store: JobStore;
   readonly service: JobListService;
-  /** Everything a client of this instance can ask: job-list, and the broker's attr.get. */
+  /** job-info: each job's eventlog, jobspec, R and guest documents, composed from the store. */
+  readonly jobInfo: JobInfoService;
+  /** Everything a client of this instance can ask: job-list, job-info, and the broker's attr.get. */
   readonly services: ServiceHandler & { readonly names: readonly string[] };
   /** Where workloads deliver jobs and events (held back while job-list is paused). */
   readonly sink: JobSink;
@@ -58,6 +61,11 @@ export class EmbeddedInstance {
     });
     this.service = service;
     this.store.onStateChange = (slot) => service?.jobStateChanged(slot);
+    const jobInfo = new JobInfoService(this.store, { owner: options.ownerUserid ?? 0 });
+    this.jobInfo = jobInfo;
+    this.store.onJobAdded = (slot) => jobInfo.jobAdded(slot);
+    this.store.onJobEvent = (slot) => jobInfo.jobChanged(slot);
+    this.store.onTimeAdvanced = () => jobInfo.timeAdvanced();
     this.sink = gate;
     this.now = options.now ?? (() => Date.now() / 1000);
     this.ownerUserid = options.ownerUserid ?? 0;
@@ -71,7 +79,11 @@ export class EmbeddedInstance {
    * its own uid on its clients' requests, so that is who owns the instance it serves).
    */
   servicesOwnedBy(owner: number): ServiceHandler & { readonly names: readonly string[] } {
-    return routeServices({ 'job-list': this.service, attr: new BrokerAttributes({ owner, size: this.instanceSize }) });
+    return routeServices({
+      'job-list': this.service,
+      'job-info': this.jobInfo,
+      attr: new BrokerAttributes({ owner, size: this.instanceSize }),
+    });
   }
 
   /**

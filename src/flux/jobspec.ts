@@ -54,6 +54,8 @@ export interface ResourceSet {
     starttime?: number;
     /** Unix time the allocation expires; 0 or absent for none. */
     expiration?: number;
+    /** Task slots allocated (sched-simple writes it). */
+    nslots?: number;
   };
 }
 

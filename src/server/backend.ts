@@ -114,6 +114,8 @@ export async function openEmbeddedInstance(settings: EmbeddedSettings, options: 
     if (options.stepOnTimer !== false) liveWorkload.start(LIVE_STEP_INTERVAL_MS);
   } else {
     forEachJob(workloadOptions, (job) => instance.sink.ingest(job));
+    // The history is complete up to now: running jobs show their output so far.
+    instance.sink.advanceTo?.(now);
   }
   const names = new Map(workload.users.map((user) => [user.uid, user.name]));
   const uids = new Map(workload.users.map((user) => [user.name, user.uid]));

@@ -26,6 +26,11 @@ export class JournalGate implements JobSink {
     else this.target.post(id, entry, R);
   }
 
+  advanceTo(time: number): void {
+    if (this.paused) this.backlog.push(() => this.target.advanceTo?.(time));
+    else this.target.advanceTo?.(time);
+  }
+
   pause(): void {
     this.paused = true;
   }

@@ -17,6 +17,11 @@ export interface ServiceRequest {
   rolemask: number;
   /** Identifies the requesting client, for job-list.disconnect bookkeeping. */
   sender: string;
+  /**
+   * The request's matchtag on the sender's connection (wire requests), which a later cancel
+   * request names; in-process streams have a sender of their own instead.
+   */
+  matchtag?: number;
 }
 
 /** One response. errnum 0/undefined is success with `payload`; otherwise an error with an optional string. */

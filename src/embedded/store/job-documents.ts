@@ -16,4 +16,9 @@ export interface JobSink {
   ingest(job: JobDocuments): void;
   /** One more event for a known job; `R` accompanies an `alloc` event. */
   post(id: bigint, entry: EventlogEntry, R?: ResourceSet): void;
+  /**
+   * Everything that happens up to `time` has been delivered (a live workload says so after
+   * each step), so running jobs' output up to then can be shown.
+   */
+  advanceTo?(time: number): void;
 }

@@ -18,6 +18,7 @@ import { cloneJson, isJsonObject, setPath, toCInt, toInt64 } from './json-value'
 import { importedJob, type ImportedJob } from './record-import';
 import { deriveResourceFields, type ResourceFields } from './resource-fields';
 import type { JobDocuments, JobSink } from './job-documents';
+import { JobTrail } from './job-trail';
 
 const MAX_JOBID = (1n << 64n) - 1n;
 
@@ -49,12 +50,21 @@ export class JobStore implements JobSink {
   readonly index = new JobIdIndex(this.jobs);
   readonly lists = new JobLists(this.jobs);
   readonly stats: JobStats;
+  /** What job-info needs of each job beyond the job-list record. */
+  readonly trail = new JobTrail(this.jobs);
   private readonly docs = new Map<number, JobDocs>();
   private readonly deps = new Map<number, Dependencies>();
   /** Set when an invalidate event removed the job being applied. */
   private invalidated = false;
   /** Called after every state change of a job, once its record is consistent (list-id waits). */
   onStateChange: (slot: number) => void = () => {};
+  /** Called once a job is known: ingested with its eventlog so far, or loaded from a record. */
+  onJobAdded: (slot: number) => void = () => {};
+  /** Called after an event posted to a known job has been applied. */
+  onJobEvent: (slot: number, entry: EventlogEntry) => void = () => {};
+  /** Called when the instance's time moved on (see horizon). */
+  onTimeAdvanced: (horizon: number) => void = () => {};
+  private latest = 0;
 
   constructor(options: JobStoreOptions = {}) {
     const onStatsChange = options.onStatsChange ?? (() => {});
@@ -68,6 +78,22 @@ export class JobStore implements JobSink {
 
   get size(): number {
     return this.index.size;
+  }
+
+  /**
+   * The instance's present as far as its jobs are concerned: the latest time anything was
+   * delivered for (an event's timestamp, or a workload's advanceTo). Nothing that happens
+   * before it is still to come, so what a running job has printed by then can be shown.
+   */
+  get horizon(): number {
+    return this.latest;
+  }
+
+  /** The workload has delivered everything that happens up to `time`. */
+  advanceTo(time: number): void {
+    if (!Number.isFinite(time) || time <= this.latest) return;
+    this.latest = time;
+    this.onTimeAdvanced(time);
   }
 
   dependencies(slot: number): readonly string[] | undefined {
@@ -96,11 +122,13 @@ export class JobStore implements JobSink {
     const slot = this.jobs.allocate(id);
     this.index.insert(slot);
     this.docs.set(slot, { jobspec: job.jobspec as unknown as Json, R: job.R as unknown as Json, jobspecCopied: false });
+    this.trail.noteJobspec(slot, job.jobspec as unknown as Json);
     this.invalidated = false;
     for (const entry of eventlog as EventlogEntry[]) {
       this.apply(slot, entry);
-      if (this.invalidated) break; // later entries belong to no job
+      if (this.invalidated) return; // later entries belong to no job
     }
+    this.onJobAdded(slot);
   }
 
   post(id: bigint, entry: EventlogEntry, R?: ResourceSet): void {
@@ -114,7 +142,9 @@ export class JobStore implements JobSink {
       const docs = this.docs.get(slot);
       if (docs !== undefined && docs.R === undefined) docs.R = R as unknown as Json;
     }
+    this.invalidated = false;
     this.apply(slot, entry);
+    if (!this.invalidated) this.onJobEvent(slot, entry);
   }
 
   // ---- snapshot records ----------------------------------------------------------------------
@@ -187,6 +217,8 @@ export class JobStore implements JobSink {
     const list = listOfState(job.state);
     if (list !== undefined) this.lists.list(list).insert(slot);
     this.stats.addJob(slot);
+    this.latest = Math.max(this.latest, job.tSubmit, job.tDepend, job.tPriority, job.tSched, job.tRun, job.tCleanup, job.tInactive);
+    this.onJobAdded(slot);
   }
 
   // ---- purge ---------------------------------------------------------------------------------
@@ -209,12 +241,21 @@ export class JobStore implements JobSink {
     this.index.remove(slot);
     this.docs.delete(slot);
     this.deps.delete(slot);
+    this.trail.forget(slot);
     this.jobs.release(slot);
   }
 
   // ---- events --------------------------------------------------------------------------------
 
   private apply(slot: number, entry: EventlogEntry): void {
+    this.trail.beforeEvent(slot, entry);
+    this.applyToRecord(slot, entry);
+    if (this.invalidated) return; // the job is gone
+    this.trail.noteEvent(slot, entry, entry.name === 'alloc' ? this.docs.get(slot)?.R : undefined);
+    if (entry.timestamp > this.latest) this.latest = entry.timestamp;
+  }
+
+  private applyToRecord(slot: number, entry: EventlogEntry): void {
     const t = this.jobs;
     const ctx = (entry.context ?? {}) as JsonObject;
     const ts = entry.timestamp;

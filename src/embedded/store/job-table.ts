@@ -17,7 +17,7 @@ const INITIAL_CAPACITY = 1024;
 
 const MASK32 = 0xffffffffn;
 
-type TypedColumn = Uint8Array | Int8Array | Uint32Array | Int32Array | Float64Array;
+type TypedColumn = Uint8Array | Int8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
 
 /** A copy of `column` with room for `capacity` cells. */
 function grown<T extends TypedColumn>(column: T, capacity: number): T {
@@ -72,6 +72,26 @@ export class JobTable {
   tasksPerNode = new Int32Array(0);
   tasksPerCore = new Int32Array(0);
 
+  // What the job-list record leaves out of a job's documents (see job-trail.ts).
+  /** Eventlog entries the job has received. */
+  eventCount = new Uint32Array(0);
+  /** Which of the once-only events (TRAIL_EVENTS order) the columns reproduce. */
+  trailEvents = new Uint16Array(0);
+  tStart = new Float64Array(0);
+  tFinish = new Float64Array(0);
+  tRelease = new Float64Array(0);
+  tFree = new Float64Array(0);
+  /** Urgency 0-31 and job flags 0-255 at submission; other values keep the submit entry verbatim. */
+  submitUrgency = new Uint8Array(0);
+  submitFlags = new Uint8Array(0);
+  /** The first priority event's value (job-manager priorities are 0 to 2^32-1). */
+  firstPriority = new Uint32Array(0);
+  /** The alloc event's annotations as interned JSON text (0: the alloc had no context). */
+  allocAnnotations = new Uint32Array(0);
+  /** The jobspec as interned JSON text, in two parts shared by many jobs (0: no jobspec seen). */
+  jobspecRequest = new Uint32Array(0);
+  jobspecRest = new Uint32Array(0);
+
   readonly strings = new StringPool();
   private readonly freeSlots: number[] = [];
   private used = 0;
@@ -125,6 +145,18 @@ export class JobTable {
     this.annotations = grown(this.annotations, capacity);
     this.tasksPerNode = grown(this.tasksPerNode, capacity);
     this.tasksPerCore = grown(this.tasksPerCore, capacity);
+    this.eventCount = grown(this.eventCount, capacity);
+    this.trailEvents = grown(this.trailEvents, capacity);
+    this.tStart = grown(this.tStart, capacity);
+    this.tFinish = grown(this.tFinish, capacity);
+    this.tRelease = grown(this.tRelease, capacity);
+    this.tFree = grown(this.tFree, capacity);
+    this.submitUrgency = grown(this.submitUrgency, capacity);
+    this.submitFlags = grown(this.submitFlags, capacity);
+    this.firstPriority = grown(this.firstPriority, capacity);
+    this.allocAnnotations = grown(this.allocAnnotations, capacity);
+    this.jobspecRequest = grown(this.jobspecRequest, capacity);
+    this.jobspecRest = grown(this.jobspecRest, capacity);
     this.capacity = capacity;
   }
 
@@ -167,7 +199,19 @@ export class JobTable {
       this.exceptionNote.byteLength +
       this.annotations.byteLength +
       this.tasksPerNode.byteLength +
-      this.tasksPerCore.byteLength
+      this.tasksPerCore.byteLength +
+      this.eventCount.byteLength +
+      this.trailEvents.byteLength +
+      this.tStart.byteLength +
+      this.tFinish.byteLength +
+      this.tRelease.byteLength +
+      this.tFree.byteLength +
+      this.submitUrgency.byteLength +
+      this.submitFlags.byteLength +
+      this.firstPriority.byteLength +
+      this.allocAnnotations.byteLength +
+      this.jobspecRequest.byteLength +
+      this.jobspecRest.byteLength
     );
   }
 
@@ -215,6 +259,18 @@ export class JobTable {
     this.annotations[slot] = 0;
     this.tasksPerNode[slot] = 0;
     this.tasksPerCore[slot] = 0;
+    this.eventCount[slot] = 0;
+    this.trailEvents[slot] = 0;
+    this.tStart[slot] = 0;
+    this.tFinish[slot] = 0;
+    this.tRelease[slot] = 0;
+    this.tFree[slot] = 0;
+    this.submitUrgency[slot] = 0;
+    this.submitFlags[slot] = 0;
+    this.firstPriority[slot] = 0;
+    this.allocAnnotations[slot] = 0;
+    this.jobspecRequest[slot] = 0;
+    this.jobspecRest[slot] = 0;
     return slot;
   }
 

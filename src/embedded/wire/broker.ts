@@ -187,6 +187,7 @@ export async function serveBroker(service: ServiceHandler, options: BrokerOption
       userid: reqUserid,
       rolemask: reqRolemask,
       sender: client.id,
+      matchtag: request.aux2,
     };
     const respond: Respond = (response) => {
       if (noResponse) return;

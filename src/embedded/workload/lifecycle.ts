@@ -11,7 +11,7 @@ import type { ClusterLayout, QueueLayout } from './cluster';
 import type { SeededRandom } from './random';
 import { WeightedChoice } from './random';
 import type { ResourceRequest, ResourceSetBuilder } from './resources';
-import { slotTotals } from './resources';
+import { slotCount, slotTotals } from './resources';
 import type { Placement, ResourceTimeline } from './timeline';
 import {
   ADMIN_CANCEL_NOTES,
@@ -192,7 +192,8 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
     let decided = prioritized + max(60, r.exponential(4 * 3600)) * humanScale;
     if (hints.holdNotBefore !== undefined && decided <= hints.holdNotBefore) decided = hints.holdNotBefore + r.between(600, 7200);
     if (r.chance(0.4)) return finishPending(ctx, job, decided, input.userid);
-    events.push(entry(decided, 'urgency', { urgency: Urgency.DEFAULT, userid: input.userid }));
+    // Keys in the job manager's order (recorded on flux-core 0.88: userid, then urgency).
+    events.push(entry(decided, 'urgency', { userid: input.userid, urgency: Urgency.DEFAULT }));
     ready = decided + r.between(0.0001, 0.0003);
     events.push(entry(ready, 'priority', { priority: priorityForUrgency(Urgency.DEFAULT) }));
   }
@@ -238,7 +239,7 @@ export function planJob(ctx: PlannerContext, input: JobInput, hints: PlanHints =
   ctx.timeline.commit(placement, allocAt, freedAt);
 
   const expiration = input.duration > 0 ? allocAt + input.duration : 0;
-  job.R = ctx.resources.resourceSet(placement, expiration);
+  job.R = ctx.resources.resourceSet(placement, expiration, slotCount(input.request));
   const summary = ctx.resources.summary(placement);
   const annotations = (): JsonObject =>
     userMemo === null

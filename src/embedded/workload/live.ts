@@ -1,7 +1,8 @@
 /**
  * A workload that keeps going: after delivering its history, each step to a
  * later time submits the jobs due by then and posts every event that has
- * happened to the jobs still active, in time order. Everything a job will do
+ * happened to the jobs still active, in time order, then tells the sink it
+ * has reached that time. Everything a job will do
  * was planned when it was submitted, so what the sink sees depends only on the
  * seed and the times stepped to, never on wall-clock timing or step sizes.
  */
@@ -77,6 +78,7 @@ export class LiveWorkload {
     }
     this.description = this.engine.describe();
     this.upcoming = this.engine.nextLiveJob(this.rate);
+    sink.advanceTo?.(this.present);
   }
 
   /** The time the workload has been stepped to. */
@@ -121,6 +123,8 @@ export class LiveWorkload {
       if (next + 1 < job.events.length) this.active.push({ job, next: next + 1 });
     }
     this.present = now;
+    // Running jobs' output up to now can be shown: nothing before it is still to come.
+    this.sink.advanceTo?.(now);
   }
 
   /** Steps to clock() every `intervalMs` until stop(); the timer never keeps the process alive. */

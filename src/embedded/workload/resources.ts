@@ -25,6 +25,11 @@ export interface ResourceRequest {
   ntasks: number;
 }
 
+/** Task slots the request asks for in all (what R calls nslots). */
+export function slotCount(request: ResourceRequest): number {
+  return request.exclusive ? request.nodes * request.slots : request.slots;
+}
+
 /** Cores and GPUs a shared request needs on its node. */
 export function slotTotals(request: ResourceRequest): { cores: number; gpus: number } {
   return { cores: request.slots * request.coresPerSlot, gpus: request.slots * request.gpusPerSlot };
@@ -43,9 +48,17 @@ export function jobspecTasks(command: string[]): JobspecTask[] {
   return [{ command, slot: 'task', count: { per_slot: 1 } }];
 }
 
-/** Shell options `flux batch` sets: one broker per node, no MPI plugin, no exit timeout. */
+/**
+ * Shell options `flux batch` sets: one broker per node, no MPI plugin, no exit timeout, and
+ * the script's output to flux-{{id}}.out in its working directory.
+ */
 export function batchShellOptions(): JsonObject {
-  return { 'per-resource': { type: 'node' }, mpi: 'none', 'exit-timeout': 'none' };
+  return {
+    'per-resource': { type: 'node' },
+    mpi: 'none',
+    'exit-timeout': 'none',
+    output: { stdout: { type: 'file', path: 'flux-{{id}}.out' } },
+  };
 }
 
 /** Builds R and the resource summary for placements on one cluster, caching what repeats. */
@@ -60,8 +73,11 @@ export class ResourceSetBuilder {
     for (let g = 0; g <= 64; g++) this.gpuIdsets.push(idsetBare(g));
   }
 
-  /** R for a placement; `expiration` 0 means no time limit. */
-  resourceSet(placement: Placement, expiration: number): ResourceSet {
+  /**
+   * R for a placement as sched-simple writes it in flux-core 0.88 (keys in that order, with the
+   * request's slot count); `expiration` 0 means no time limit.
+   */
+  resourceSet(placement: Placement, expiration: number, nslots: number): ResourceSet {
     const groups = this.groups(placement);
     const R_lite: ResourceSetEntry[] = groups.map((group) => {
       const children: Record<string, string> = { core: group.cores };
@@ -72,9 +88,10 @@ export class ResourceSetBuilder {
       version: 1,
       execution: {
         R_lite,
-        nodelist: [this.nodelist(placement.ranks)],
         starttime: placement.start,
         expiration,
+        nslots,
+        nodelist: [this.nodelist(placement.ranks)],
       },
     };
   }

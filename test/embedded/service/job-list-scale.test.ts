@@ -1,7 +1,8 @@
 /**
  * A large instance: listing a page costs in proportion to the page, not to the instance
  * (shown with a tiny comparison budget, which any full scan would exceed), and a job costs
- * under 200 bytes of column storage.
+ * under 240 bytes of column storage: job-list's record (under 170) and what job-info needs
+ * besides to write the job's eventlog, jobspec and R back (see store/job-trail.ts).
  */
 import type { JsonObject } from '../../../src/flux/json';
 import { EmbeddedInstance } from '../../../src/embedded';
@@ -50,8 +51,8 @@ describe(`an instance with ${JOBS} jobs`, () => {
     );
   });
 
-  it('stores a job in under 200 bytes of columns', () => {
-    expect(instance.store.jobs.byteLength / instance.store.jobs.capacity).toBeLessThan(200);
+  it('stores a job in under 240 bytes of columns', () => {
+    expect(instance.store.jobs.byteLength / instance.store.jobs.capacity).toBeLessThan(240);
     expect(instance.store.size).toBe(JOBS);
   });
 });
