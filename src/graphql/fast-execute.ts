@@ -35,6 +35,17 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+function ignore(): void {}
+
+/**
+ * Lets go of the completions still pending when the attempt gives up: should one of them fail,
+ * graphql-js reports it (it replays the resolver's own promise), and the failure of this copy
+ * must not be a rejection nobody handles, which would end the process.
+ */
+function abandon(completions: readonly unknown[]): void {
+  for (const completion of completions) if (isPromiseLike(completion)) completion.then(undefined, ignore);
+}
+
 /**
  * What the resolvers of an attempt answered with a promise or an exception, by context, field
  * node and source: when graphql-js then runs the query, it gets the same answers instead of
@@ -139,26 +150,31 @@ class FastExecution {
     // graphql-js builds results on null-prototype objects; so does this.
     const result: Record<string, unknown> = Object.create(null);
     let pending: PromiseLike<void>[] | undefined;
-    for (const [key, nodes] of fields) {
-      const node = nodes[0] as FieldNode;
-      const name = node.name.value;
-      if (name === '__typename') {
-        result[key] = type.name;
-        continue;
+    try {
+      for (const [key, nodes] of fields) {
+        const node = nodes[0] as FieldNode;
+        const name = node.name.value;
+        if (name === '__typename') {
+          result[key] = type.name;
+          continue;
+        }
+        const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
+        const { field, info } = plan;
+        const value = this.resolve(plan, node, source);
+        const completed = isPromiseLike(value)
+          ? value.then((resolved) => this.complete(field.type, nodes, resolved, info.path, info))
+          : this.complete(field.type, nodes, value, info.path, info);
+        if (isPromiseLike(completed)) {
+          // Keeps the key's place in the result's order until the value arrives.
+          result[key] = null;
+          (pending ??= []).push(completed.then((done) => void (result[key] = done)));
+        } else {
+          result[key] = completed;
+        }
       }
-      const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
-      const { field, info } = plan;
-      const value = this.resolve(plan, node, source);
-      const completed = isPromiseLike(value)
-        ? value.then((resolved) => this.complete(field.type, nodes, resolved, info.path, info))
-        : this.complete(field.type, nodes, value, info.path, info);
-      if (isPromiseLike(completed)) {
-        // Keeps the key's place in the result's order until the value arrives.
-        result[key] = null;
-        (pending ??= []).push(completed.then((done) => void (result[key] = done)));
-      } else {
-        result[key] = completed;
-      }
+    } catch (error) {
+      if (pending !== undefined) abandon(pending);
+      throw error;
     }
     return pending === undefined ? result : Promise.all(pending).then(() => result);
   }
@@ -174,11 +190,17 @@ class FastExecution {
     if (type instanceof GraphQLList) {
       if (!Array.isArray(value)) throw NEEDS_GRAPHQL_JS;
       let anyPending = false;
-      const items = value.map((item: unknown, index: number) => {
-        const completed = this.complete(type.ofType, nodes, item, addPath(path, index, undefined), info);
-        if (isPromiseLike(completed)) anyPending = true;
-        return completed;
-      });
+      const items: unknown[] = new Array(value.length);
+      try {
+        for (let index = 0; index < value.length; index++) {
+          const completed = this.complete(type.ofType, nodes, value[index], addPath(path, index, undefined), info);
+          if (isPromiseLike(completed)) anyPending = true;
+          items[index] = completed;
+        }
+      } catch (error) {
+        if (anyPending) abandon(items);
+        throw error;
+      }
       return anyPending ? Promise.all(items) : items;
     }
     if (isLeafType(type)) {

@@ -584,6 +584,22 @@ describe('the lean executor answers as graphql-js does', () => {
     process.off('unhandledRejection', onUnhandled);
   });
 
+  /** Mismatches the generated queries found, each fixed in fast-execute.ts. */
+  const regressions: { found: string; query: (ids: Pools) => string; variables?: Record<string, unknown> }[] = [
+    {
+      found: 'a field that failed while the attempt gave up at a later one was a rejection nobody handled (which ends a Node process)',
+      query: () => '{ jobs(since: -1) { totalCount } __schema { queryType { name } } }',
+    },
+  ];
+
+  it.each(regressions)('answers as graphql-js does when $found', async ({ query, variables }) => {
+    const body = JSON.stringify({ query: query(pools), variables });
+    const fast = await answer(pair.fast, body);
+    const graphqlJs = await answer(pair.graphqlJs, body);
+    expect(fast).toEqual(graphqlJs);
+    expect(unhandled).toEqual([]);
+  });
+
   it('gives the same status, body and RPCs for generated queries', async () => {
     let generated = 0;
     await fc.assert(
