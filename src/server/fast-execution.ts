@@ -11,13 +11,10 @@ export function useFastExecution(): Plugin<Record<string, unknown>, GraphQLConte
   return {
     onExecute({ executeFn, setExecuteFn }) {
       setExecuteFn(async (args: ExecutionArgs) => {
-        const context = args.contextValue as GraphQLContext;
-        const reported = context.deferredErrors.length;
+        // The errors the attempt's resolvers deferred (context.deferredErrors) stay: graphql's
+        // run replays those resolvers' promises instead of calling them, so it reports none again.
         const answer = await tryFastExecute(args);
-        if (answer !== undefined) return answer;
-        // The attempt's resolvers may have reported errors that the full run reports again.
-        context.deferredErrors.length = reported;
-        return executeFn(args);
+        return answer ?? executeFn(args);
       });
     },
   };

@@ -590,9 +590,21 @@ describe('the lean executor answers as graphql-js does', () => {
       found: 'a field that failed while the attempt gave up at a later one was a rejection nobody handled (which ends a Node process)',
       query: () => '{ jobs(since: -1) { totalCount } __schema { queryType { name } } }',
     },
+    {
+      found: 'the attempt gave up after jobs(ids:) had deferred its JOB_NOT_FOUND errors, and the wiring dropped them (graphql-js replays that resolver, so they never came again)',
+      query: (p) => `{ jobs(ids: [${p.knownIds[0]}, "ƒ2"]) { nodes { id } } node(id: ${p.knownIds[1]}) { id } }`,
+    },
+    {
+      found: 'the same, the attempt giving up at a field that failed',
+      query: (p) => `{ jobs(ids: [${p.knownIds[0]}, "ƒ2"]) { nodes { id } } a: job(id: ${p.knownIds[1]}) { id jobid(encoding: WORDS) } }`,
+    },
+    {
+      found: 'the same, the attempt giving up at a null that bubbled up to the root',
+      query: (p) => `{ jobs(ids: [${p.knownIds[0]}, "ƒ2"]) { nodes { id } totalCount } b: jobs(ids: [${p.knownIds[2]}, "ƒ2"]) { nodes { id jobid(encoding: WORDS) } } }`,
+    },
   ];
 
-  it.each(regressions)('answers as graphql-js does when $found', async ({ query, variables }) => {
+  it.each(regressions)('answers as graphql-js does where it did not: $found', async ({ query, variables }) => {
     const body = JSON.stringify({ query: query(pools), variables });
     const fast = await answer(pair.fast, body);
     const graphqlJs = await answer(pair.graphqlJs, body);
