@@ -4,7 +4,8 @@
  * but without the bookkeeping graphql-js keeps for errors, which for a page of 1,000 jobs is
  * most of the time spent executing it. At the first sign of anything but a clean answer (an
  * error, a null in a non-null field, an abstract type, a mutation, introspection) it gives up
- * and the caller runs graphql-js, so every error, null and location is graphql-js's own.
+ * and hands the query to graphql-js at that very moment, so every error, null and location is
+ * graphql-js's own.
  */
 import {
   GraphQLList,
@@ -33,17 +34,6 @@ type Fields = Map<string, readonly FieldNode[]>;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-function ignore(): void {}
-
-/**
- * Lets go of the completions still pending when the attempt gives up: should one of them fail,
- * graphql-js reports it (it replays the resolver's own promise), and the failure of this copy
- * must not be a rejection nobody handles, which would end the process.
- */
-function abandon(completions: readonly unknown[]): void {
-  for (const completion of completions) if (isPromiseLike(completion)) completion.then(undefined, ignore);
 }
 
 /**
@@ -101,12 +91,45 @@ interface FieldPlan {
   resolve: GraphQLFieldResolver<unknown, unknown>;
 }
 
+/** What the attempt's pending work yields once it has given up (nobody reads it). */
+const ABANDONED = Symbol('abandoned');
+
 class FastExecution {
   /** The fields under each field, by its nodes: the same for every item of a list. */
   private readonly subfields = new WeakMap<readonly FieldNode[], Fields>();
   private readonly plans = new WeakMap<readonly FieldNode[], FieldPlan>();
+  gaveUp = false;
 
-  constructor(private readonly context: ExecutionContext) {}
+  /** `handOver` is called once, at the moment the attempt gives up. */
+  constructor(
+    private readonly context: ExecutionContext,
+    private readonly handOver: () => void,
+  ) {}
+
+  /**
+   * Stops the attempt and has graphql-js run the query at once, in the same turn of the event
+   * loop as the event that made it give up: graphql-js then attaches to the resolvers' promises
+   * (replayed) while those still pending are pending, so it sees them settle in the order they
+   * would have settled under graphql-js alone (which decides, say, which of two failing fields
+   * nulls the data, or the order of RPCs).
+   */
+  giveUp(): typeof ABANDONED {
+    if (!this.gaveUp) {
+      this.gaveUp = true;
+      this.handOver();
+    }
+    return ABANDONED;
+  }
+
+  /** Runs a step of the attempt that follows a promise; any trouble in it is a give-up. */
+  private after<T>(step: () => T): T | typeof ABANDONED {
+    if (this.gaveUp) return ABANDONED;
+    try {
+      return step();
+    } catch {
+      return this.giveUp();
+    }
+  }
 
   private subfieldsOf(type: GraphQLObjectType, nodes: readonly FieldNode[]): Fields {
     let fields = this.subfields.get(nodes);
@@ -146,35 +169,34 @@ class FastExecution {
     return value;
   }
 
+  /** The object's fields; throws NEEDS_GRAPHQL_JS, or gives up later, at the first trouble. */
   object(type: GraphQLObjectType, fields: Fields, source: unknown, path: Path | undefined): unknown {
     // graphql-js builds results on null-prototype objects; so does this.
     const result: Record<string, unknown> = Object.create(null);
     let pending: PromiseLike<void>[] | undefined;
-    try {
-      for (const [key, nodes] of fields) {
-        const node = nodes[0] as FieldNode;
-        const name = node.name.value;
-        if (name === '__typename') {
-          result[key] = type.name;
-          continue;
-        }
-        const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
-        const { field, info } = plan;
-        const value = this.resolve(plan, node, source);
-        const completed = isPromiseLike(value)
-          ? value.then((resolved) => this.complete(field.type, nodes, resolved, info.path, info))
-          : this.complete(field.type, nodes, value, info.path, info);
-        if (isPromiseLike(completed)) {
-          // Keeps the key's place in the result's order until the value arrives.
-          result[key] = null;
-          (pending ??= []).push(completed.then((done) => void (result[key] = done)));
-        } else {
-          result[key] = completed;
-        }
+    for (const [key, nodes] of fields) {
+      const node = nodes[0] as FieldNode;
+      const name = node.name.value;
+      if (name === '__typename') {
+        result[key] = type.name;
+        continue;
       }
-    } catch (error) {
-      if (pending !== undefined) abandon(pending);
-      throw error;
+      const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
+      const { field, info } = plan;
+      const value = this.resolve(plan, node, source);
+      const completed = isPromiseLike(value)
+        ? value.then(
+            (resolved) => this.after(() => this.complete(field.type, nodes, resolved, info.path, info)),
+            () => this.giveUp(),
+          )
+        : this.complete(field.type, nodes, value, info.path, info);
+      if (isPromiseLike(completed)) {
+        // Keeps the key's place in the result's order until the value arrives.
+        result[key] = null;
+        (pending ??= []).push(completed.then((done) => void (result[key] = done)));
+      } else {
+        result[key] = completed;
+      }
     }
     return pending === undefined ? result : Promise.all(pending).then(() => result);
   }
@@ -183,24 +205,18 @@ class FastExecution {
     if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
     if (type instanceof GraphQLNonNull) {
       const completed = this.complete(type.ofType, nodes, value, path, info);
-      if (isPromiseLike(completed)) return completed.then((done) => nonNull(done));
+      if (isPromiseLike(completed)) return completed.then((done) => this.after(() => nonNull(done)));
       return nonNull(completed);
     }
     if (value === null || value === undefined) return null;
     if (type instanceof GraphQLList) {
       if (!Array.isArray(value)) throw NEEDS_GRAPHQL_JS;
       let anyPending = false;
-      const items: unknown[] = new Array(value.length);
-      try {
-        for (let index = 0; index < value.length; index++) {
-          const completed = this.complete(type.ofType, nodes, value[index], addPath(path, index, undefined), info);
-          if (isPromiseLike(completed)) anyPending = true;
-          items[index] = completed;
-        }
-      } catch (error) {
-        if (anyPending) abandon(items);
-        throw error;
-      }
+      const items = value.map((item: unknown, index: number) => {
+        const completed = this.complete(type.ofType, nodes, item, addPath(path, index, undefined), info);
+        if (isPromiseLike(completed)) anyPending = true;
+        return completed;
+      });
       return anyPending ? Promise.all(items) : items;
     }
     if (isLeafType(type)) {
@@ -221,23 +237,41 @@ function nonNull(value: unknown): unknown {
 }
 
 /**
- * The query's answer, or undefined when graphql-js must give it (then nothing this attempt did
- * is visible: resolvers only read, and the caller discards what they reported on the way).
+ * The query's answer: the lean executor's when it goes right, else graphql-js's (`fallback`,
+ * called at most once, at the moment the attempt gives up). Nothing the attempt did is visible
+ * then: resolvers only read, and graphql-js replays what they answered.
  */
-export async function tryFastExecute(args: ExecutionArgs): Promise<ExecutionResult | undefined> {
+export function fastExecute<R>(args: ExecutionArgs, fallback: () => R | PromiseLike<R>): Promise<ExecutionResult | R> {
   const context = buildExecutionContext(args);
-  if (Array.isArray(context)) return undefined;
+  if (Array.isArray(context)) return Promise.resolve(fallback());
   const execution = context as ExecutionContext;
-  if (execution.operation.operation !== 'query') return undefined;
   const queryType = execution.schema.getQueryType();
-  if (queryType === null || queryType === undefined) return undefined;
-  try {
-    const fields = collectFields(execution.schema, execution.fragments, execution.variableValues, queryType, execution.operation.selectionSet) as Fields;
-    const data = await new FastExecution(execution).object(queryType, fields, execution.rootValue, undefined);
-    return { data: data as Record<string, unknown> };
-  } catch {
-    // Whatever went wrong (an error a resolver threw, a value graphql-js would refuse), graphql-js
-    // is the one to report it.
-    return undefined;
-  }
+  if (execution.operation.operation !== 'query' || queryType === null || queryType === undefined) return Promise.resolve(fallback());
+  return new Promise<ExecutionResult | R>((resolve, reject) => {
+    const attempt = new FastExecution(execution, () => {
+      try {
+        resolve(fallback());
+      } catch (error) {
+        reject(error);
+      }
+    });
+    let data: unknown;
+    try {
+      const fields = collectFields(execution.schema, execution.fragments, execution.variableValues, queryType, execution.operation.selectionSet) as Fields;
+      data = attempt.object(queryType, fields, execution.rootValue, undefined);
+    } catch {
+      // Whatever went wrong (an error a resolver threw, a value graphql-js would refuse), graphql-js
+      // is the one to report it.
+      attempt.giveUp();
+      return;
+    }
+    if (!isPromiseLike(data)) {
+      resolve({ data: data as Record<string, unknown> });
+      return;
+    }
+    // Settles only with the attempt's data: every failure after a promise is a give-up.
+    data.then((done) => {
+      if (!attempt.gaveUp) resolve({ data: done as Record<string, unknown> });
+    });
+  });
 }
