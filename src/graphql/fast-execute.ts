@@ -37,25 +37,68 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * What the resolvers of an attempt answered with a promise or an exception, by context, field
- * node and source: when graphql-js then runs the query, it gets the same answers instead of
- * asking Flux again (a failed RPC is not retried, a timeout not waited for twice).
+ * A promise a resolver answered with during an attempt, and how far the attempt got with it.
+ * When graphql-js takes over, it should see each promise settle when it would have under
+ * graphql-js alone, relative to the others:
+ * - if the attempt gave up before any promise settled, every promise is still pending: it gets
+ *   each one itself;
+ * - the promise whose settling made the attempt give up (the trigger) settled just before: it
+ *   gets it itself, and reacts to it first;
+ * - a promise the attempt had already reacted to is one graphql-js alone would have reacted to
+ *   by now, cleanly: it gets its value at once, so it catches up with no turns of its own;
+ * - any other may have settled after the trigger without the attempt having seen it yet: it
+ *   gets a promise that follows one turn later, so that it reacts to it after the trigger.
  */
-type Recorded = { value: unknown } | { thrown: unknown };
-const attempts = new WeakMap<object, Map<FieldNode, Map<unknown, Recorded>>>();
+class RecordedPromise {
+  reacted = false;
+  trigger = false;
+  value: unknown;
 
-function record(context: unknown, node: FieldNode, source: unknown, outcome: Recorded): void {
-  if (typeof context !== 'object' || context === null) return;
-  let byNode = attempts.get(context);
-  if (byNode === undefined) attempts.set(context, (byNode = new Map()));
-  let bySource = byNode.get(node);
-  if (bySource === undefined) byNode.set(node, (bySource = new Map()));
-  bySource.set(source, outcome);
+  constructor(
+    readonly promise: PromiseLike<unknown>,
+    private readonly attempt: AttemptRecord,
+  ) {}
+
+  replay(): unknown {
+    if (!this.attempt.gaveUpAfterSettling || this.trigger) return this.promise;
+    if (this.reacted) return this.value;
+    return this.promise.then(follow);
+  }
 }
+
+function follow(value: unknown): unknown {
+  return value;
+}
+
+type Recorded = RecordedPromise | { thrown: unknown };
+
+/**
+ * What the resolvers of an attempt answered with a promise or an exception, by field node and
+ * source: when graphql-js then runs the query, it gets the same answers instead of asking Flux
+ * again (a failed RPC is not retried, a timeout not waited for twice).
+ */
+class AttemptRecord {
+  private readonly byNode = new Map<FieldNode, Map<unknown, Recorded>>();
+  /** Whether the attempt gave up on a promise settling (else in its first, synchronous pass). */
+  gaveUpAfterSettling = false;
+
+  add(node: FieldNode, source: unknown, outcome: Recorded): void {
+    let bySource = this.byNode.get(node);
+    if (bySource === undefined) this.byNode.set(node, (bySource = new Map()));
+    bySource.set(source, outcome);
+  }
+
+  get(node: FieldNode, source: unknown): Recorded | undefined {
+    return this.byNode.get(node)?.get(source);
+  }
+}
+
+/** Each request's attempt, by its context. */
+const attempts = new WeakMap<object, AttemptRecord>();
 
 function recorded(context: unknown, node: FieldNode | undefined, source: unknown): Recorded | undefined {
   if (typeof context !== 'object' || context === null || node === undefined) return undefined;
-  return attempts.get(context)?.get(node)?.get(source);
+  return attempts.get(context)?.get(node, source);
 }
 
 /**
@@ -70,8 +113,8 @@ export function withReplayedResolvers(schema: GraphQLSchema): GraphQLSchema {
       field.resolve = (source, args, context, info) => {
         const earlier = recorded(context, info.fieldNodes[0], source);
         if (earlier === undefined) return resolve(source, args, context, info);
-        if ('thrown' in earlier) throw earlier.thrown;
-        return earlier.value;
+        if (earlier instanceof RecordedPromise) return earlier.replay();
+        throw earlier.thrown;
       };
     }
   }
@@ -98,24 +141,33 @@ class FastExecution {
   /** The fields under each field, by its nodes: the same for every item of a list. */
   private readonly subfields = new WeakMap<readonly FieldNode[], Fields>();
   private readonly plans = new WeakMap<readonly FieldNode[], FieldPlan>();
+  private readonly record = new AttemptRecord();
+  /** The promise whose settling the attempt is reacting to, if it is reacting to one. */
+  private reactingTo: RecordedPromise | undefined;
+  /** Until the first, synchronous pass over the query is done. */
+  inFirstPass = true;
   gaveUp = false;
 
   /** `handOver` is called once, at the moment the attempt gives up. */
   constructor(
     private readonly context: ExecutionContext,
     private readonly handOver: () => void,
-  ) {}
+  ) {
+    const contextValue: unknown = context.contextValue;
+    if (typeof contextValue === 'object' && contextValue !== null) attempts.set(contextValue, this.record);
+  }
 
   /**
    * Stops the attempt and has graphql-js run the query at once, in the same turn of the event
-   * loop as the event that made it give up: graphql-js then attaches to the resolvers' promises
-   * (replayed) while those still pending are pending, so it sees them settle in the order they
-   * would have settled under graphql-js alone (which decides, say, which of two failing fields
-   * nulls the data, or the order of RPCs).
+   * loop as the event that made it give up, so that graphql-js sees the resolvers' promises
+   * settle in the order they would have settled under graphql-js alone (which decides, say,
+   * which of two failing fields nulls the data, or the order of RPCs); see RecordedPromise.
    */
   giveUp(): typeof ABANDONED {
     if (!this.gaveUp) {
       this.gaveUp = true;
+      this.record.gaveUpAfterSettling = !this.inFirstPass;
+      if (this.reactingTo !== undefined) this.reactingTo.trigger = true;
       this.handOver();
     }
     return ABANDONED;
@@ -128,6 +180,22 @@ class FastExecution {
       return step();
     } catch {
       return this.giveUp();
+    }
+  }
+
+  /** The attempt's reaction to a resolver's promise: completes its value, or gives up. */
+  private reactTo(recorded: RecordedPromise, settled: { value: unknown } | undefined, complete: (value: unknown) => unknown): unknown {
+    if (this.gaveUp) return ABANDONED;
+    this.reactingTo = recorded;
+    try {
+      if (settled === undefined) return this.giveUp();
+      recorded.reacted = true;
+      recorded.value = settled.value;
+      return complete(settled.value);
+    } catch {
+      return this.giveUp();
+    } finally {
+      this.reactingTo = undefined;
     }
   }
 
@@ -157,16 +225,17 @@ class FastExecution {
 
   /** Calls the resolver, recording a promise or an exception for graphql-js to replay. */
   private resolve(plan: FieldPlan, node: FieldNode, source: unknown): unknown {
-    const context = this.context.contextValue;
     let value: unknown;
     try {
-      value = plan.resolve(source, plan.args, context, plan.info);
+      value = plan.resolve(source, plan.args, this.context.contextValue, plan.info);
     } catch (error) {
-      record(context, node, source, { thrown: error });
+      this.record.add(node, source, { thrown: error });
       throw NEEDS_GRAPHQL_JS;
     }
-    if (isPromiseLike(value)) record(context, node, source, { value });
-    return value;
+    if (!isPromiseLike(value)) return value;
+    const recorded = new RecordedPromise(value, this.record);
+    this.record.add(node, source, recorded);
+    return recorded;
   }
 
   /** The object's fields; throws NEEDS_GRAPHQL_JS, or gives up later, at the first trouble. */
@@ -184,12 +253,13 @@ class FastExecution {
       const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
       const { field, info } = plan;
       const value = this.resolve(plan, node, source);
-      const completed = isPromiseLike(value)
-        ? value.then(
-            (resolved) => this.after(() => this.complete(field.type, nodes, resolved, info.path, info)),
-            () => this.giveUp(),
-          )
-        : this.complete(field.type, nodes, value, info.path, info);
+      const completed =
+        value instanceof RecordedPromise
+          ? value.promise.then(
+              (resolved) => this.reactTo(value, { value: resolved }, (done) => this.complete(field.type, nodes, done, info.path, info)),
+              () => this.reactTo(value, undefined, ignoreValue),
+            )
+          : this.complete(field.type, nodes, value, info.path, info);
       if (isPromiseLike(completed)) {
         // Keeps the key's place in the result's order until the value arrives.
         result[key] = null;
@@ -231,6 +301,10 @@ class FastExecution {
   }
 }
 
+function ignoreValue(): undefined {
+  return undefined;
+}
+
 function nonNull(value: unknown): unknown {
   if (value === null || value === undefined) throw NEEDS_GRAPHQL_JS;
   return value;
@@ -259,6 +333,7 @@ export function fastExecute<R>(args: ExecutionArgs, fallback: () => R | PromiseL
     try {
       const fields = collectFields(execution.schema, execution.fragments, execution.variableValues, queryType, execution.operation.selectionSet) as Fields;
       data = attempt.object(queryType, fields, execution.rootValue, undefined);
+      attempt.inFirstPass = false;
     } catch {
       // Whatever went wrong (an error a resolver threw, a value graphql-js would refuse), graphql-js
       // is the one to report it.

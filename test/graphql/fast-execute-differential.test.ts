@@ -614,6 +614,10 @@ describe('the lean executor answers as graphql-js does', () => {
       found: 'the same, a bad queue against a bad cursor',
       query: () => '{ jobStats(queue: ["nope"]) { inactive } jobs(before: "not-a-cursor") { totalCount } }',
     },
+    {
+      found: 'the same, a cursor of no query against one of another query',
+      query: (p) => `{ a: jobs(first: 3, before: "eyJ2IjoxfQ", user: ${JSON.stringify(p.users[1])}) { edges { cursor } } b: jobs(filters: INACTIVE, before: ${JSON.stringify(p.cursors[0])}) { totalCount } }`,
+    },
   ];
 
   it.each(regressions)('answers as graphql-js does where it did not: $found', async ({ query, variables }) => {
