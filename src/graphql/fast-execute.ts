@@ -291,7 +291,8 @@ class FastExecution {
     }
     if (isLeafType(type)) {
       const serialized = type.serialize(value);
-      if (serialized === undefined) throw NEEDS_GRAPHQL_JS;
+      // graphql-js refuses a null from serialize as it does undefined.
+      if (serialized === null || serialized === undefined) throw NEEDS_GRAPHQL_JS;
       return serialized;
     }
     if (!(type instanceof GraphQLObjectType)) throw NEEDS_GRAPHQL_JS;
