@@ -7,11 +7,14 @@
  * (errors in the middle of lists, nulls bubbling up through non-null fields).
  */
 import fc from 'fast-check';
+import { getOperationAST, parse, validate } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { Errno } from '../../src/flux/constants';
 import { FluxError, FluxRpcError } from '../../src/flux/errors';
 import type { FluxHandle, RpcOptions } from '../../src/flux/handle';
 import type { Json, JsonObject } from '../../src/flux/json';
 import { encodeJobId, parseJobId } from '../../src/flux/jobid';
+import { schema } from '../../src/graphql/schema';
 import type { RecordedRpc } from './recording-handle';
 import { workloadAppPair, type TestApp } from './test-app';
 
@@ -198,24 +201,29 @@ class Printer {
 const literal = (text: string): Value => ({ literal: text });
 
 /** A value written inline or passed as a variable of one of the given types. */
-function valueOf(literals: readonly string[] | fc.Arbitrary<string>, variables: readonly { type: string; values: readonly VariableValue[] }[]): fc.Arbitrary<Value> {
+function valueOf(
+  literals: readonly string[] | fc.Arbitrary<string>,
+  variables: readonly { type: string; values: readonly VariableValue[]; weight?: number }[],
+): fc.Arbitrary<Value> {
   const inline = (literals instanceof fc.Arbitrary ? literals : fc.constantFrom(...literals)).map(literal);
   if (variables.length === 0) return inline;
-  const passed = fc.constantFrom(...variables).chain(({ type, values }) => fc.constantFrom(...values).map((value): Value => ({ type, value })));
+  const passed = fc.oneof(
+    ...variables.map(({ type, values, weight }) => ({ weight: weight ?? 1, arbitrary: fc.constantFrom(...values).map((value): Value => ({ type, value })) })),
+  );
   return fc.oneof({ weight: 3, arbitrary: inline }, { weight: 2, arbitrary: passed });
 }
 
 const condition = fc.oneof(
-  { weight: 4, arbitrary: valueOf(['true', 'false'], [{ type: 'Boolean!', values: [true, false] }]) },
+  { weight: 12, arbitrary: valueOf(['true', 'false'], [{ type: 'Boolean!', values: [true, false] }]) },
   // Nullable variables in a non-null position, missing ones, wrong types.
   { weight: 1, arbitrary: valueOf(['true'], [{ type: 'Boolean', values: [true, null, MISSING] }, { type: 'Boolean!', values: [MISSING, null, 'yes', 1] }]) },
 );
 
 /** Mostly none; at most one of each (a directive may appear once at a location). */
 const directives: fc.Arbitrary<Directive[]> = fc.oneof(
-  { weight: 5, arbitrary: fc.constant<Directive[]>([]) },
+  { weight: 6, arbitrary: fc.constant<Directive[]>([]) },
   {
-    weight: 2,
+    weight: 1,
     arbitrary: fc
       .tuple(fc.option(condition, { nil: undefined }), fc.option(condition, { nil: undefined }), fc.boolean())
       .map(([include, skip, skipFirst]) => {
@@ -233,8 +241,8 @@ const directives: fc.Arbitrary<Directive[]> = fc.oneof(
  */
 function aliasFor(name: string, hasArgs: boolean): fc.Arbitrary<string | undefined> {
   return fc.oneof(
-    { weight: hasArgs ? 2 : 12, arbitrary: fc.constant(undefined) },
-    { weight: hasArgs ? 12 : 6, arbitrary: fc.integer({ min: 1, max: 9 }).map((n) => `${name.replace(/^__/, '')}${n}`) },
+    { weight: hasArgs ? 1 : 40, arbitrary: fc.constant(undefined) },
+    { weight: hasArgs ? 40 : 20, arbitrary: fc.integer({ min: 1, max: 30 }).map((n) => `${name.replace(/^__/, '')}${n}`) },
     { weight: 1, arbitrary: fc.constantFrom('a', 'first', 'id', 'name', 'state', 'nodes') },
   );
 }
@@ -250,9 +258,17 @@ function field(name: string, options: { args?: fc.Arbitrary<[string, Value][]>; 
   });
 }
 
-/** Optional arguments: each present or not, in a random order. */
+/** Mostly one of the good ones, now and then one of the bad ones. */
+function mostly<T>(good: readonly T[], bad: readonly T[]): fc.Arbitrary<T> {
+  if (bad.length === 0) return fc.constantFrom(...good);
+  return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: fc.constantFrom(...bad) });
+}
+
+/** Optional arguments: each present now and then, in a random order. */
 function someArgs(args: Record<string, fc.Arbitrary<Value>>, most = Infinity): fc.Arbitrary<[string, Value][]> {
-  const entries = Object.entries(args).map(([name, value]) => fc.option(value.map((v): [string, Value] => [name, v]), { nil: undefined, freq: 2 }));
+  const entries = Object.entries(args).map(([name, value]) =>
+    fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value.map((v): [string, Value] => [name, v]) }),
+  );
   return fc
     .tuple(fc.tuple(...entries), fc.array(fc.nat(), { minLength: entries.length, maxLength: entries.length }))
     .map(([chosen, order]) =>
@@ -317,22 +333,23 @@ function jobSelections(depth: number, inFragment = false): fc.Arbitrary<Selectio
     { weight: 2, arbitrary: field('exception', { selections: oneOrMore(fc.constantFrom(...EXCEPTION_LEAVES).chain((name) => field(name)), 4) }) },
     { weight: 1, arbitrary: fc.constant<Selection>({ kind: 'inline', on: undefined, directives: [], selections: EVERY_JOB_FIELD }) },
   ];
-  if (depth > 0) options.push({ weight: 2, arbitrary: inline(['Job', 'Node', undefined], jobSelections(depth - 1, inFragment)) });
+  if (depth > 0) options.push({ weight: 2, arbitrary: inline(['Job', undefined], jobSelections(depth - 1, inFragment)) });
+  options.push({ weight: 1, arbitrary: inline(['Node'], oneOrMore(fc.constantFrom('id', '__typename').chain((name) => field(name)), 2)) });
   if (!inFragment) options.push({ weight: 2, arbitrary: spread(JOB_FRAGMENTS.map((fragment) => fragment.name)) });
   return oneOrMore(fc.oneof(...options), 6);
 }
 
-/** Selections on a Node (node, nodes). */
-const nodeSelections: fc.Arbitrary<Selection[]> = oneOrMore(
-  fc.oneof(
+/** Selections on a Node (node, nodes); fragment bodies (`inFragment`) spread none. */
+function nodeSelections(inFragment: boolean): fc.Arbitrary<Selection[]> {
+  const options: fc.WeightedArbitrary<Selection>[] = [
     { weight: 2, arbitrary: field('id') },
     { weight: 1, arbitrary: field('__typename') },
-    { weight: 3, arbitrary: inline(['Job'], jobSelections(1)) },
+    { weight: 3, arbitrary: inline(['Job'], jobSelections(1, inFragment)) },
     { weight: 1, arbitrary: inline(['Node', undefined], oneOrMore(field('id'), 2)) },
-    { weight: 2, arbitrary: spread(JOB_FRAGMENTS.map((fragment) => fragment.name)) },
-  ),
-  4,
-);
+  ];
+  if (!inFragment) options.push({ weight: 2, arbitrary: spread(JOB_FRAGMENTS.map((fragment) => fragment.name)) });
+  return oneOrMore(fc.oneof(...options), 4);
+}
 
 const PAGE_INFO_FIELDS = ['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor', '__typename'] as const;
 
@@ -377,7 +394,7 @@ const quoted = (text: string): string => JSON.stringify(text);
 
 function idLiteral(pools: Pools): fc.Arbitrary<string> {
   return fc.oneof(
-    { weight: 8, arbitrary: fc.constantFrom(...pools.knownIds) },
+    { weight: 12, arbitrary: fc.constantFrom(...pools.knownIds) },
     { weight: 3, arbitrary: fc.constantFrom(...pools.troubledIds) },
     { weight: 1, arbitrary: fc.constantFrom(...pools.badIds) },
   );
@@ -390,20 +407,29 @@ function jobsArgs(pools: Pools): fc.Arbitrary<[string, Value][]> {
     filterList.map((names) => literal(`[${names.join(', ')}]`)),
     fc.constantFrom('INACTIVE', 'RUN').map(literal),
     filterList.chain((names) =>
-      fc.constantFrom<Value>(
-        { type: '[JobFilter!]', value: names },
-        { type: '[JobFilter!]', value: [...names, 'NOPE'] },
-        { type: '[JobFilter!]!', value: MISSING },
-        { type: '[JobFilter!]', value: null },
-        { type: '[JobFilter]', value: ['RUN', null] },
+      mostly<Value>(
+        [
+          { type: '[JobFilter!]', value: names },
+          { type: '[JobFilter!]', value: null },
+        ],
+        [
+          { type: '[JobFilter!]', value: [...names, 'NOPE'] },
+          { type: '[JobFilter!]!', value: MISSING },
+          { type: '[JobFilter]', value: ['RUN', null] },
+        ],
       ),
     ),
   );
-  const pageSize = valueOf(['0', '1', '2', '3', '5', '-1', '21'], [{ type: 'Int', values: [2, 4, null, MISSING, 'x', 2.5, 4294967296] }]);
-  const cursor = valueOf(
-    [...pools.cursors.map(quoted), 'null'],
-    [{ type: 'String', values: [...pools.cursors, null, 12] }],
-  );
+  const pageSize = valueOf(mostly(['0', '1', '2', '3', '5'], ['-1', '21']), [
+    { type: 'Int', values: [2, 4, null, MISSING], weight: 6 },
+    { type: 'Int', values: ['x', 2.5, 4294967296] },
+  ]);
+  // The first two cursors belong to the query without filters.
+  const [matching, otherCursors] = [pools.cursors.slice(0, 2), pools.cursors.slice(2)];
+  const cursor = valueOf(mostly(['null', ...matching.map(quoted)], otherCursors.map(quoted)), [
+    { type: 'String', values: [...matching, null], weight: 6 },
+    { type: 'String', values: [...otherCursors, 12] },
+  ]);
   const ids = fc.oneof(
     fc.array(idLiteral(pools), { minLength: 1, maxLength: 4 }).map((items) => literal(`[${items.join(', ')}]`)),
     fc.array(fc.constantFrom(...pools.idValues), { minLength: 0, maxLength: 4 }).map((values): Value => ({ type: '[JobID!]', value: values })),
@@ -416,14 +442,17 @@ function jobsArgs(pools: Pools): fc.Arbitrary<[string, Value][]> {
       after: cursor,
       before: cursor,
       ids,
-      user: valueOf(pools.users.map(quoted), [{ type: 'String', values: [...pools.users, null] }]),
+      user: valueOf(mostly(pools.users.slice(0, 3).map(quoted), pools.users.slice(3).map(quoted)), [{ type: 'String', values: [...pools.users, null] }]),
       name: valueOf(pools.names.map(quoted), []),
       queue: valueOf(pools.queues.map((queue) => `[${quoted(queue)}]`), [{ type: '[String!]', values: [pools.queues, []] }]),
-      since: valueOf(['0', '1795630000.5', '-1'], [{ type: 'Float', values: [1795600000, 'soon'] }]),
-      constraint: valueOf(
-        ['{t_submit: [">=1795600000"]}', '{or: [{states: ["run"]}, {results: ["failed"]}]}', '{nope: ["x"]}', '"not a constraint"'],
-        [{ type: 'JSON', values: [{ name: [pools.names[0] ?? 'x'] }, { and: 'x' }, null] }],
-      ),
+      since: valueOf(mostly(['0', '1795630000.5'], ['-1']), [
+        { type: 'Float', values: [1795600000], weight: 6 },
+        { type: 'Float', values: ['soon'] },
+      ]),
+      constraint: valueOf(mostly(['{t_submit: [">=1795600000"]}', '{or: [{states: ["run"]}, {results: ["failed"]}]}'], ['{nope: ["x"]}', '"not a constraint"']), [
+        { type: 'JSON', values: [{ name: [pools.names[0] ?? 'x'] }, null], weight: 6 },
+        { type: 'JSON', values: [{ and: 'x' }] },
+      ]),
     },
     4,
   );
@@ -433,8 +462,10 @@ function jobIdArg(pools: Pools, type: 'JobID!' | 'ID!'): fc.Arbitrary<Value> {
   return valueOf(
     idLiteral(pools),
     [
-      { type, values: pools.idValues },
+      { type, values: pools.idValues, weight: 6 },
+      // A nullable variable where a non-null ID goes, or a required one left out.
       { type: type === 'JobID!' ? 'JobID' : 'ID', values: [null, MISSING] },
+      { type, values: [MISSING] },
     ],
   );
 }
@@ -443,18 +474,18 @@ function rootSelection(pools: Pools, inFragment: boolean): fc.Arbitrary<Selectio
   const options: fc.WeightedArbitrary<Selection>[] = [
     { weight: 8, arbitrary: field('jobs', { args: jobsArgs(pools), selections: connectionSelections }) },
     { weight: 4, arbitrary: field('job', { args: jobIdArg(pools, 'JobID!').map((id): [string, Value][] => [['id', id]]), selections: jobSelections(2) }) },
-    { weight: 2, arbitrary: field('node', { args: jobIdArg(pools, 'ID!').map((id): [string, Value][] => [['id', id]]), selections: nodeSelections }) },
+    { weight: 2, arbitrary: field('node', { args: jobIdArg(pools, 'ID!').map((id): [string, Value][] => [['id', id]]), selections: nodeSelections(false) }) },
     {
       weight: 2,
       arbitrary: field('nodes', {
         args: fc.array(idLiteral(pools), { maxLength: 3 }).map((items): [string, Value][] => [['ids', literal(`[${items.join(', ')}]`)]]),
-        selections: nodeSelections,
+        selections: nodeSelections(false),
       }),
     },
     {
       weight: 2,
       arbitrary: field('jobStats', {
-        args: someArgs({ queue: valueOf([`[${pools.queues.map(quoted).join(', ')}]`, '[]', '["nope"]'], []) }),
+        args: someArgs({ queue: valueOf(mostly([`[${pools.queues.map(quoted).join(', ')}]`, '[]'], ['["nope"]']), []) }),
         selections: oneOrMore(
           fc.oneof(
             { weight: 4, arbitrary: fc.constantFrom(...STATS_FIELDS).chain((name) => field(name)) },
@@ -485,11 +516,34 @@ function rootSelections(pools: Pools, depth: number, inFragment = false): fc.Arb
   return oneOrMore(item, 4);
 }
 
+/** Whether graphql would execute the request: valid against the schema, its variables coerced. */
+function executable(testCase: Case): boolean {
+  const { query, body } = Printer.request(testCase);
+  const document = parse(query);
+  if (validate(schema, document).length > 0) return false;
+  const operation = getOperationAST(document);
+  if (operation === null || operation === undefined) return false;
+  const { variables } = JSON.parse(body) as { variables: Record<string, unknown> };
+  return getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors === undefined;
+}
+
+/**
+ * Requests as generated, most of which some bad value or clashing alias stops before execution,
+ * and, twice as often, only those that graphql executes (where the two executors differ).
+ */
 function cases(pools: Pools): fc.Arbitrary<Case> {
+  const generated = anyCases(pools);
+  return fc.oneof({ weight: 1, arbitrary: generated }, { weight: 2, arbitrary: generated.filter(executable) });
+}
+
+function anyCases(pools: Pools): fc.Arbitrary<Case> {
   return fc.record({
     name: fc.option(fc.constant('Q'), { nil: undefined }),
     selections: rootSelections(pools, 1),
-    fragments: fc.tuple(...JOB_FRAGMENTS.map((fragment) => jobSelections(1, true).map((selections): Fragment => ({ ...fragment, selections }))), rootSelections(pools, 0, true).map((selections): Fragment => ({ ...QUERY_FRAGMENT, selections }))),
+    fragments: fc.tuple(
+      ...JOB_FRAGMENTS.map((fragment) => (fragment.on === 'Node' ? nodeSelections(true) : jobSelections(1, true)).map((selections): Fragment => ({ ...fragment, selections }))),
+      rootSelections(pools, 0, true).map((selections): Fragment => ({ ...QUERY_FRAGMENT, selections })),
+    ),
   });
 }
 
@@ -557,7 +611,16 @@ describe('the lean executor answers as graphql-js does', () => {
         // Integer literals keep every digit of a 64-bit ID.
         known1.toString(),
       ],
-      troubledIds: [...[broken, refused, timedOut, malformed].map((id) => quoted(encodeJobId(id, 'f58'))), broken.toString(), quoted('ƒ2'), '7', '0'],
+      troubledIds: [
+        ...[broken, refused, timedOut, malformed].map((id) => quoted(encodeJobId(id, 'f58'))),
+        broken.toString(),
+        quoted('ƒ2'),
+        '7',
+        '0',
+        // Unknown IDs whose integer literals a double cannot hold.
+        (2n ** 53n + 1n).toString(),
+        (2n ** 64n - 1n).toString(),
+      ],
       badIds: [quoted('not-a-job'), quoted(''), quoted('ƒ'), quoted('-1'), quoted(beyond64Bits), beyond64Bits, '-3', quoted('academy-academy-academy--academy-academy-academy')],
       idValues: [
         encodeJobId(known1),
@@ -567,6 +630,7 @@ describe('the lean executor answers as graphql-js does', () => {
         12,
         new RawJson(known3.toString()),
         new RawJson(beyond64Bits),
+        new RawJson((2n ** 53n + 1n).toString()),
         2 ** 60,
         -1,
         1.5,
