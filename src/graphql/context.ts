@@ -36,7 +36,10 @@ export interface GraphQLContext {
   usernames: UsernameLoader | undefined;
   /**
    * Errors that do not stop a field from returning data (e.g. an unknown ID among jobs(ids:)):
-   * the server appends them to the response's `errors` after execution.
+   * the server appends them to the response's `errors` after execution. Push them only from the
+   * work of a resolver that answers with a promise: when graphql's executor runs a query after
+   * the lean one gave up, it replays such a resolver's promise (so its errors come once) but
+   * calls a synchronous resolver again.
    */
   deferredErrors: GraphQLError[];
 }

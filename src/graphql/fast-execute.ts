@@ -4,7 +4,8 @@
  * but without the bookkeeping graphql-js keeps for errors, which for a page of 1,000 jobs is
  * most of the time spent executing it. At the first sign of anything but a clean answer (an
  * error, a null in a non-null field, an abstract type, a mutation, introspection) it gives up
- * and the caller runs graphql-js, so every error, null and location is graphql-js's own.
+ * and hands the query to graphql-js at that very moment, so every error, null and location is
+ * graphql-js's own.
  */
 import {
   GraphQLList,
@@ -36,25 +37,68 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * What the resolvers of an attempt answered with a promise or an exception, by context, field
- * node and source: when graphql-js then runs the query, it gets the same answers instead of
- * asking Flux again (a failed RPC is not retried, a timeout not waited for twice).
+ * A promise a resolver answered with during an attempt, and how far the attempt got with it.
+ * When graphql-js takes over, it should see each promise settle when it would have under
+ * graphql-js alone, relative to the others:
+ * - if the attempt gave up before any promise settled, every promise is still pending: it gets
+ *   each one itself;
+ * - the promise whose settling made the attempt give up (the trigger) settled just before: it
+ *   gets it itself, and reacts to it first;
+ * - a promise the attempt had already reacted to is one graphql-js alone would have reacted to
+ *   by now, cleanly: it gets its value at once, so it catches up with no turns of its own;
+ * - any other may have settled after the trigger without the attempt having seen it yet: it
+ *   gets a promise that follows one turn later, so that it reacts to it after the trigger.
  */
-type Recorded = { value: unknown } | { thrown: unknown };
-const attempts = new WeakMap<object, Map<FieldNode, Map<unknown, Recorded>>>();
+class RecordedPromise {
+  reacted = false;
+  trigger = false;
+  value: unknown;
 
-function record(context: unknown, node: FieldNode, source: unknown, outcome: Recorded): void {
-  if (typeof context !== 'object' || context === null) return;
-  let byNode = attempts.get(context);
-  if (byNode === undefined) attempts.set(context, (byNode = new Map()));
-  let bySource = byNode.get(node);
-  if (bySource === undefined) byNode.set(node, (bySource = new Map()));
-  bySource.set(source, outcome);
+  constructor(
+    readonly promise: PromiseLike<unknown>,
+    private readonly attempt: AttemptRecord,
+  ) {}
+
+  replay(): unknown {
+    if (!this.attempt.gaveUpAfterSettling || this.trigger) return this.promise;
+    if (this.reacted) return this.value;
+    return this.promise.then(follow);
+  }
 }
+
+function follow(value: unknown): unknown {
+  return value;
+}
+
+type Recorded = RecordedPromise | { thrown: unknown };
+
+/**
+ * What the resolvers of an attempt answered with a promise or an exception, by field node and
+ * source: when graphql-js then runs the query, it gets the same answers instead of asking Flux
+ * again (a failed RPC is not retried, a timeout not waited for twice).
+ */
+class AttemptRecord {
+  private readonly byNode = new Map<FieldNode, Map<unknown, Recorded>>();
+  /** Whether the attempt gave up on a promise settling (else in its first, synchronous pass). */
+  gaveUpAfterSettling = false;
+
+  add(node: FieldNode, source: unknown, outcome: Recorded): void {
+    let bySource = this.byNode.get(node);
+    if (bySource === undefined) this.byNode.set(node, (bySource = new Map()));
+    bySource.set(source, outcome);
+  }
+
+  get(node: FieldNode, source: unknown): Recorded | undefined {
+    return this.byNode.get(node)?.get(source);
+  }
+}
+
+/** Each request's attempt, by its context. */
+const attempts = new WeakMap<object, AttemptRecord>();
 
 function recorded(context: unknown, node: FieldNode | undefined, source: unknown): Recorded | undefined {
   if (typeof context !== 'object' || context === null || node === undefined) return undefined;
-  return attempts.get(context)?.get(node)?.get(source);
+  return attempts.get(context)?.get(node, source);
 }
 
 /**
@@ -69,8 +113,8 @@ export function withReplayedResolvers(schema: GraphQLSchema): GraphQLSchema {
       field.resolve = (source, args, context, info) => {
         const earlier = recorded(context, info.fieldNodes[0], source);
         if (earlier === undefined) return resolve(source, args, context, info);
-        if ('thrown' in earlier) throw earlier.thrown;
-        return earlier.value;
+        if (earlier instanceof RecordedPromise) return earlier.replay();
+        throw earlier.thrown;
       };
     }
   }
@@ -90,12 +134,70 @@ interface FieldPlan {
   resolve: GraphQLFieldResolver<unknown, unknown>;
 }
 
+/** What the attempt's pending work yields once it has given up (nobody reads it). */
+const ABANDONED = Symbol('abandoned');
+
 class FastExecution {
   /** The fields under each field, by its nodes: the same for every item of a list. */
   private readonly subfields = new WeakMap<readonly FieldNode[], Fields>();
   private readonly plans = new WeakMap<readonly FieldNode[], FieldPlan>();
+  private readonly record = new AttemptRecord();
+  /** The promise whose settling the attempt is reacting to, if it is reacting to one. */
+  private reactingTo: RecordedPromise | undefined;
+  /** Until the first, synchronous pass over the query is done. */
+  inFirstPass = true;
+  gaveUp = false;
 
-  constructor(private readonly context: ExecutionContext) {}
+  /** `handOver` is called once, at the moment the attempt gives up. */
+  constructor(
+    private readonly context: ExecutionContext,
+    private readonly handOver: () => void,
+  ) {
+    const contextValue: unknown = context.contextValue;
+    if (typeof contextValue === 'object' && contextValue !== null) attempts.set(contextValue, this.record);
+  }
+
+  /**
+   * Stops the attempt and has graphql-js run the query at once, in the same turn of the event
+   * loop as the event that made it give up, so that graphql-js sees the resolvers' promises
+   * settle in the order they would have settled under graphql-js alone (which decides, say,
+   * which of two failing fields nulls the data, or the order of RPCs); see RecordedPromise.
+   */
+  giveUp(): typeof ABANDONED {
+    if (!this.gaveUp) {
+      this.gaveUp = true;
+      this.record.gaveUpAfterSettling = !this.inFirstPass;
+      if (this.reactingTo !== undefined) this.reactingTo.trigger = true;
+      this.handOver();
+    }
+    return ABANDONED;
+  }
+
+  /** Runs a step of the attempt that follows a promise; any trouble in it is a give-up. */
+  private after<T>(step: () => T): T | typeof ABANDONED {
+    if (this.gaveUp) return ABANDONED;
+    try {
+      return step();
+    } catch {
+      return this.giveUp();
+    }
+  }
+
+  /** The attempt's reaction to a resolver's promise: completes its value, or gives up. */
+  private reactTo(recorded: RecordedPromise, settled: { value: unknown } | undefined, complete: (value: unknown) => unknown): unknown {
+    if (this.gaveUp) return ABANDONED;
+    this.reactingTo = recorded;
+    try {
+      if (settled === undefined) return this.giveUp();
+      recorded.reacted = true;
+      recorded.value = settled.value;
+      return complete(settled.value);
+    } catch {
+      return this.giveUp();
+    } finally {
+      this.reactingTo = undefined;
+    }
+  }
 
   private subfieldsOf(type: GraphQLObjectType, nodes: readonly FieldNode[]): Fields {
     let fields = this.subfields.get(nodes);
@@ -123,18 +225,20 @@ class FastExecution {
 
   /** Calls the resolver, recording a promise or an exception for graphql-js to replay. */
   private resolve(plan: FieldPlan, node: FieldNode, source: unknown): unknown {
-    const context = this.context.contextValue;
     let value: unknown;
     try {
-      value = plan.resolve(source, plan.args, context, plan.info);
+      value = plan.resolve(source, plan.args, this.context.contextValue, plan.info);
     } catch (error) {
-      record(context, node, source, { thrown: error });
+      this.record.add(node, source, { thrown: error });
       throw NEEDS_GRAPHQL_JS;
     }
-    if (isPromiseLike(value)) record(context, node, source, { value });
-    return value;
+    if (!isPromiseLike(value)) return value;
+    const recorded = new RecordedPromise(value, this.record);
+    this.record.add(node, source, recorded);
+    return recorded;
   }
 
+  /** The object's fields; throws NEEDS_GRAPHQL_JS, or gives up later, at the first trouble. */
   object(type: GraphQLObjectType, fields: Fields, source: unknown, path: Path | undefined): unknown {
     // graphql-js builds results on null-prototype objects; so does this.
     const result: Record<string, unknown> = Object.create(null);
@@ -149,9 +253,13 @@ class FastExecution {
       const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
       const { field, info } = plan;
       const value = this.resolve(plan, node, source);
-      const completed = isPromiseLike(value)
-        ? value.then((resolved) => this.complete(field.type, nodes, resolved, info.path, info))
-        : this.complete(field.type, nodes, value, info.path, info);
+      const completed =
+        value instanceof RecordedPromise
+          ? value.promise.then(
+              (resolved) => this.reactTo(value, { value: resolved }, (done) => this.complete(field.type, nodes, done, info.path, info)),
+              () => this.reactTo(value, undefined, ignoreValue),
+            )
+          : this.complete(field.type, nodes, value, info.path, info);
       if (isPromiseLike(completed)) {
         // Keeps the key's place in the result's order until the value arrives.
         result[key] = null;
@@ -167,7 +275,7 @@ class FastExecution {
     if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
     if (type instanceof GraphQLNonNull) {
       const completed = this.complete(type.ofType, nodes, value, path, info);
-      if (isPromiseLike(completed)) return completed.then((done) => nonNull(done));
+      if (isPromiseLike(completed)) return completed.then((done) => this.after(() => nonNull(done)));
       return nonNull(completed);
     }
     if (value === null || value === undefined) return null;
@@ -183,7 +291,8 @@ class FastExecution {
     }
     if (isLeafType(type)) {
       const serialized = type.serialize(value);
-      if (serialized === undefined) throw NEEDS_GRAPHQL_JS;
+      // graphql-js refuses a null from serialize as it does undefined.
+      if (serialized === null || serialized === undefined) throw NEEDS_GRAPHQL_JS;
       return serialized;
     }
     if (!(type instanceof GraphQLObjectType)) throw NEEDS_GRAPHQL_JS;
@@ -193,29 +302,52 @@ class FastExecution {
   }
 }
 
+function ignoreValue(): undefined {
+  return undefined;
+}
+
 function nonNull(value: unknown): unknown {
   if (value === null || value === undefined) throw NEEDS_GRAPHQL_JS;
   return value;
 }
 
 /**
- * The query's answer, or undefined when graphql-js must give it (then nothing this attempt did
- * is visible: resolvers only read, and the caller discards what they reported on the way).
+ * The query's answer: the lean executor's when it goes right, else graphql-js's (`fallback`,
+ * called at most once, at the moment the attempt gives up). Nothing the attempt did is visible
+ * then: resolvers only read, and graphql-js replays what they answered.
  */
-export async function tryFastExecute(args: ExecutionArgs): Promise<ExecutionResult | undefined> {
+export function fastExecute<R>(args: ExecutionArgs, fallback: () => R | PromiseLike<R>): Promise<ExecutionResult | R> {
   const context = buildExecutionContext(args);
-  if (Array.isArray(context)) return undefined;
+  if (Array.isArray(context)) return Promise.resolve(fallback());
   const execution = context as ExecutionContext;
-  if (execution.operation.operation !== 'query') return undefined;
   const queryType = execution.schema.getQueryType();
-  if (queryType === null || queryType === undefined) return undefined;
-  try {
-    const fields = collectFields(execution.schema, execution.fragments, execution.variableValues, queryType, execution.operation.selectionSet) as Fields;
-    const data = await new FastExecution(execution).object(queryType, fields, execution.rootValue, undefined);
-    return { data: data as Record<string, unknown> };
-  } catch {
-    // Whatever went wrong (an error a resolver threw, a value graphql-js would refuse), graphql-js
-    // is the one to report it.
-    return undefined;
-  }
+  if (execution.operation.operation !== 'query' || queryType === null || queryType === undefined) return Promise.resolve(fallback());
+  return new Promise<ExecutionResult | R>((resolve, reject) => {
+    const attempt = new FastExecution(execution, () => {
+      try {
+        resolve(fallback());
+      } catch (error) {
+        reject(error);
+      }
+    });
+    let data: unknown;
+    try {
+      const fields = collectFields(execution.schema, execution.fragments, execution.variableValues, queryType, execution.operation.selectionSet) as Fields;
+      data = attempt.object(queryType, fields, execution.rootValue, undefined);
+      attempt.inFirstPass = false;
+    } catch {
+      // Whatever went wrong (an error a resolver threw, a value graphql-js would refuse), graphql-js
+      // is the one to report it.
+      attempt.giveUp();
+      return;
+    }
+    if (!isPromiseLike(data)) {
+      resolve({ data: data as Record<string, unknown> });
+      return;
+    }
+    // Settles only with the attempt's data: every failure after a promise is a give-up.
+    data.then((done) => {
+      if (!attempt.gaveUp) resolve({ data: done as Record<string, unknown> });
+    });
+  });
 }

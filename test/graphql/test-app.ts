@@ -59,6 +59,8 @@ export interface AppSetup {
   wrapHandle?: (handle: FluxHandle) => FluxHandle;
   /** --max-output-bytes. */
   maxOutputBytes?: number;
+  /** AppOptions.fastExecution (default: the app's default, the lean executor first). */
+  fastExecution?: boolean;
 }
 
 async function post<T>(app: FluxGraphQLApp, query: string, variables: Record<string, unknown> | undefined): Promise<GraphQLResponse<T>> {
@@ -84,6 +86,7 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
     ...(setup.pageLimits === undefined ? {} : { pageLimits: setup.pageLimits }),
     ...(setup.queryLimits === undefined ? {} : { queryLimits: setup.queryLimits }),
     ...(userDatabase === undefined ? {} : { userDatabase }),
+    ...(setup.fastExecution === undefined ? {} : { fastExecution: setup.fastExecution }),
   };
   const app = createApp({ ...appOptions, handle, onJobBatch: (batch) => batches.push(batch), onJobDetailsBatch: (batch) => detailBatches.push(batch) });
   // Over the wire, the same request to an app on the in-process handle is the expected answer.
@@ -107,17 +110,46 @@ function makeTestApp(instance: EmbeddedInstance, jobInfo: JobInfoOptions, setup:
 /** Unix time the test workloads are generated at; the instance's clock stands still there. */
 export const WORKLOAD_NOW = 1795640000.25;
 
-/** A generated workload of `jobs` jobs (fixed seed and time: the same jobs every run). */
-export function workloadApp(options: { jobs?: number; seed?: number } & AppSetup = {}): TestApp & { users: { uid: number; name: string }[] } {
+interface Workload {
+  instance: EmbeddedInstance;
+  jobInfo: JobInfoOptions;
+  userDatabase: UserDatabase;
+  users: { uid: number; name: string }[];
+  queues: string[];
+}
+
+/** An embedded instance holding a generated workload of `jobs` jobs (fixed seed and time: the same jobs every run). */
+function workloadInstance(options: { jobs?: number; seed?: number }): Workload {
   const workloadOptions = { jobs: options.jobs ?? 150, seed: options.seed ?? 11, now: WORKLOAD_NOW };
   const description = describeWorkload(workloadOptions);
   const instance = new EmbeddedInstance({ queues: description.queues, now: () => WORKLOAD_NOW, ownerUserid: description.owner });
   forEachJob(workloadOptions, (job) => instance.sink.ingest(job));
   const names = new Map(description.users.map((user) => [user.uid, user.name]));
   const uids = new Map(description.users.map((user) => [user.name, user.uid]));
-  const users: UserDatabase = { nameOf: (uid) => names.get(uid), uidOf: (name) => uids.get(name) };
+  const userDatabase: UserDatabase = { nameOf: (uid) => names.get(uid), uidOf: (name) => uids.get(name) };
   const jobInfo: JobInfoOptions = { now: () => WORKLOAD_NOW, timeZone: 'UTC', usernameOf: (uid) => names.get(uid) };
-  return Object.assign(makeTestApp(instance, jobInfo, options, users), { users: description.users });
+  return { instance, jobInfo, userDatabase, users: description.users, queues: description.queues };
+}
+
+/** A generated workload of `jobs` jobs (fixed seed and time: the same jobs every run). */
+export function workloadApp(options: { jobs?: number; seed?: number } & AppSetup = {}): TestApp & { users: { uid: number; name: string }[] } {
+  const workload = workloadInstance(options);
+  return Object.assign(makeTestApp(workload.instance, workload.jobInfo, options, workload.userDatabase), { users: workload.users });
+}
+
+/**
+ * Two apps on the same generated workload, one answering with the lean executor first and
+ * one with graphql's alone, each with its own recording of the RPCs it sends.
+ */
+export function workloadAppPair(options: { jobs?: number; seed?: number } & Omit<AppSetup, 'fastExecution'> = {}): {
+  fast: TestApp;
+  graphqlJs: TestApp;
+  users: { uid: number; name: string }[];
+  queues: string[];
+} {
+  const workload = workloadInstance(options);
+  const appOn = (fastExecution: boolean): TestApp => makeTestApp(workload.instance, workload.jobInfo, { ...options, fastExecution }, workload.userDatabase);
+  return { fast: appOn(true), graphqlJs: appOn(false), users: workload.users, queues: workload.queues };
 }
 
 export interface Snapshot {
