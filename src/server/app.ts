@@ -12,7 +12,7 @@ import { withOwnJobsOnly, type JobInfoOptions, type UserDatabase } from '../jobl
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, processViewer, type GraphQLContext, type PageLimits } from '../graphql/context';
 import type { Viewer } from '../graphql/viewer';
 import { useAuthentication, type IdentityOptions } from './auth/use-authentication';
-import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit } from './concurrency-limit';
+import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit, type ConcurrencyScope } from './concurrency-limit';
 import { codedExecutionError } from '../graphql/errors';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
 import { schema } from '../graphql/schema';
@@ -78,6 +78,8 @@ export interface AppOptions {
   fastExecution?: boolean;
   /** Most GraphQL requests of one user in flight at once (default 32); HTTP 429 beyond. */
   maxConcurrentPerUser?: number;
+  /** Whom maxConcurrentPerUser counts: this server (default), or this worker of several (the 429 message says so). */
+  concurrencyScope?: ConcurrencyScope;
 }
 
 /**
@@ -146,7 +148,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useMetrics(metrics, GRAPHQL_PATH),
       useRequestObservation(),
       ...(identity === undefined ? [] : [useAuthentication(identity, GRAPHQL_PATH, options.graphiql !== false)]),
-      useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER),
+      useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER, options.concurrencyScope ?? 'server'),
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useQueryLimits(queryLimits),

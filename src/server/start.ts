@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp, GRAPHQL_PATH } from './app';
 import { ServerMetrics } from './metrics';
-import { openBackend, openEmbeddedInstance, type Backend } from './backend';
+import { liveFailure, openBackend, openEmbeddedInstance, type Backend } from './backend';
 import type { BrokerSettings, ServeSettings } from './cli';
 import { serveBroker } from '../embedded/wire/broker';
 import { withLatency } from '../embedded/wire/latency';
@@ -17,12 +17,14 @@ import { setUpIdentity } from './auth/identity-setup';
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4000/graphql */
   url: string;
+  /** The port listened on (the one picked, for --port 0). */
+  port: number;
   backend: Backend;
   close(): Promise<void>;
 }
 
-type Log = (line: string) => void;
-const consoleLog: Log = (line) => console.log(line);
+export type Log = (line: string) => void;
+export const consoleLog: Log = (line) => console.log(line);
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -59,10 +61,6 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-function liveFailure(error: unknown): string {
-  return `flux-graphql: the live workload stopped (${error instanceof Error ? error.message : String(error)}); the jobs no longer change`;
-}
-
 function onSignals(stop: () => Promise<void>, log: Log): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals): void => {
@@ -78,9 +76,28 @@ function onSignals(stop: () => Promise<void>, log: Log): void {
   process.once('SIGTERM', handler);
 }
 
-export async function startServer(settings: ServeSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<RunningServer> {
+/** What a worker of `serve --workers` changes in how one server process runs (see cluster/worker.ts). */
+export interface ServeHooks {
+  log?: Log;
+  /** Stop cleanly on SIGINT/SIGTERM (default true). */
+  handleSignals?: boolean;
+  /** Print the backend and GraphiQL lines once listening (default true; a cluster's primary prints them once for all). */
+  announce?: boolean;
+  /** The worker's id, written into every request log line. */
+  workerId?: number;
+  /** Where the counts go and what GET /metrics answers (default: this process's own registry, with its process metrics). */
+  metrics?: ServerMetrics;
+}
+
+export async function startServer(settings: ServeSettings, options: ServeHooks = {}): Promise<RunningServer> {
   const log = options.log ?? consoleLog;
   const backend = await openBackend(settings, { onLiveError: (error) => log(liveFailure(error)) });
+  return serveBackend(backend, settings, options);
+}
+
+/** Serves an open backend: identity checks, the app, listening; closes the backend when any of it fails. */
+export async function serveBackend(backend: Backend, settings: ServeSettings, options: ServeHooks = {}): Promise<RunningServer> {
+  const log = options.log ?? consoleLog;
   let identity;
   try {
     identity = await setUpIdentity({
@@ -96,9 +113,11 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     await backend.close();
     throw error;
   }
+  const workerId = options.workerId;
   const app = createApp({
     identity,
     ...(settings.maxConcurrentPerUser === undefined ? {} : { maxConcurrentPerUser: settings.maxConcurrentPerUser }),
+    ...(workerId === undefined ? {} : { concurrencyScope: 'worker' as const }),
     handle: backend.handle,
     // Read on every /healthz request: a live workload that failed is no longer described as live.
     backend: () => backend.description,
@@ -109,8 +128,10 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     ...(settings.maxBodyBytes === undefined ? {} : { maxBodyBytes: settings.maxBodyBytes }),
     ...(settings.maxNodes === undefined ? {} : { maxNodes: settings.maxNodes }),
     ...(settings.requestTimeoutSeconds === undefined ? {} : { requestTimeoutMs: settings.requestTimeoutSeconds * 1000 }),
-    metrics: new ServerMetrics({ processMetrics: true }),
-    ...(settings.requestLog === true ? { requestLogger: pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }) } : {}),
+    metrics: options.metrics ?? new ServerMetrics({ processMetrics: true }),
+    ...(settings.requestLog === true
+      ? { requestLogger: pino({ base: workerId === undefined ? null : { worker: workerId }, timestamp: pino.stdTimeFunctions.isoTime }) }
+      : {}),
   });
   const server = createServer(app);
   let address: AddressInfo;
@@ -120,15 +141,22 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     await backend.close();
     throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const url = `http://${urlHost(settings.host)}:${address.port}${GRAPHQL_PATH}`;
+  const url = graphqlUrl(settings.host, address.port);
   const close = async (): Promise<void> => {
     await closeServer(server, (settings.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000);
     await backend.close();
   };
   if (options.handleSignals !== false) onSignals(close, log);
-  log(`flux-graphql: backend ${backend.description}`);
-  log(`flux-graphql: GraphiQL at ${url}`);
-  return { url, backend, close };
+  if (options.announce !== false) {
+    log(`flux-graphql: backend ${backend.description}`);
+    log(`flux-graphql: GraphiQL at ${url}`);
+  }
+  return { url, port: address.port, backend, close };
+}
+
+/** e.g. http://127.0.0.1:4000/graphql */
+export function graphqlUrl(host: string, port: number): string {
+  return `http://${urlHost(host)}:${port}${GRAPHQL_PATH}`;
 }
 
 export async function startBroker(settings: BrokerSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<{ path: string; close(): Promise<void> }> {
