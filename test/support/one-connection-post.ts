@@ -27,16 +27,17 @@ export function postOnNewConnection(url: string, payload: unknown, headers: Reco
   });
 }
 
-/** GETs `url` on a new connection. */
-export function getOnNewConnection(url: string): Promise<Answer> {
+/** GETs `url` on a new connection; with `timeoutMs`, gives up (error code ETIMEDOUT) when no answer has come by then. */
+export function getOnNewConnection(url: string, timeoutMs?: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', agent: false }, (res) => {
+    const req = request(url, { method: 'GET', agent: false, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
       res.on('error', reject);
     });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${url} within ${String(timeoutMs)} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end();
   });
