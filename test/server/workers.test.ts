@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server/start';
 import { startBrokerChild, type BrokerChild } from '../support/broker-child';
 import { COMPARISON_QUERIES, getOnNewConnection, postOnNewConnection } from '../support/one-connection-post';
-import { childrenOf, isRunning, startServeProcess, waitUntilGone, type ServeProcess } from '../support/serve-process';
+import { childrenOf, isRunning, startServeProcess, waitUntilGone, type ServeProcess, type ServeProcessOptions } from '../support/serve-process';
 
 // Each test starts three or four Node processes from source on a machine that may be busy.
 jest.setTimeout(90_000);
@@ -48,8 +48,8 @@ afterEach(async () => {
   }
 });
 
-async function start(args: readonly string[]): Promise<ServeProcess> {
-  const serve = await startServeProcess(['--port', '0', ...args]);
+async function start(args: readonly string[], options: ServeProcessOptions = {}): Promise<ServeProcess> {
+  const serve = await startServeProcess(['--port', '0', ...args], options);
   running.push(serve);
   return serve;
 }
@@ -149,6 +149,20 @@ describe('serve --workers 2 on the embedded instance', () => {
     expect([...workers, broker as number].filter(isRunning)).toEqual([]);
   });
 
+  it('finishes a request in flight when SIGTERM reaches every process at once, as systemd\'s default KillMode sends it', async () => {
+    const serve = await start(['--workers', '2', '--jobs', '20', '--no-live', '--latency', '2000', '--shutdown-grace', '20'], { ownProcessGroup: true });
+    const { workers, broker } = processesOf(serve);
+    const inFlight = postOnNewConnection(serve.url, { query: '{ jobs(first: 2) { totalCount nodes { id } } }' });
+    while (metricValue(await metrics(serve), 'flux_graphql_active_requests') !== 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    process.kill(-serve.pid, 'SIGTERM');
+    // The broker child outlives the signal: the workers still need it.
+    const answer = await inFlight;
+    expect({ status: answer.status, body: JSON.parse(answer.body) as unknown }).toEqual({ status: 200, body: { data: { jobs: { totalCount: 20, nodes: [expect.anything(), expect.anything()] } } } });
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+    expect(serve.lines.filter((line) => line.includes('shutting down'))).toEqual(['flux-graphql: SIGTERM, shutting down']);
+    expect([...workers, broker as number].filter(isRunning)).toEqual([]);
+  });
+
   it('starts another worker when one is killed, and serves on with it', async () => {
     const serve = await start(['--workers', '2', '--jobs', '20', '--no-live']);
     const { workers, broker } = processesOf(serve);
@@ -186,10 +200,12 @@ describe('serve --workers 2 on the embedded instance', () => {
     // Every child the primary ever had, seen while it starts up and gives up.
     const children = new Set<number>();
     let watching: NodeJS.Timeout | undefined;
-    const serve = startServeProcess(['--port', '0', '--workers', '2', '--jobs', '5', '--no-live', '--host', '0.0.0.0'], (child) => {
-      watching = setInterval(() => {
-        for (const pid of childrenOf(child.pid as number)) children.add(pid);
-      }, 10);
+    const serve = startServeProcess(['--port', '0', '--workers', '2', '--jobs', '5', '--no-live', '--host', '0.0.0.0'], {
+      onSpawn: (child) => {
+        watching = setInterval(() => {
+          for (const pid of childrenOf(child.pid as number)) children.add(pid);
+        }, 10);
+      },
     });
     const failure = (await serve.catch((error: Error) => error)) as Error;
     clearInterval(watching);

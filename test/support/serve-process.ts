@@ -45,10 +45,20 @@ export interface ServeProcess {
   waitForRequests(ids: readonly string[]): Promise<RequestLogLine[]>;
 }
 
-/** Starts serve with `args`; `onSpawn` sees the process at once, before it is ready (or fails to be). */
-export function startServeProcess(args: readonly string[], onSpawn?: (child: ChildProcessWithoutNullStreams) => void): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, '--import', 'tsx', CLI, 'serve', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  onSpawn?.(child);
+export interface ServeProcessOptions {
+  /** Sees the process at once, before it is ready (or fails to be). */
+  onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
+  /** Start it as the leader of a process group of its own, which `process.kill(-pid, signal)` then signals whole, as a terminal or systemd does. */
+  ownProcessGroup?: boolean;
+}
+
+export function startServeProcess(args: readonly string[], options: ServeProcessOptions = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, '--import', 'tsx', CLI, 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup === true,
+  });
+  options.onSpawn?.(child);
   const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve(match: RegExpExecArray): void }[] = [];
