@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only wire,lookups,pagination,memory,codec]`: runs the benchmarks
+ * `npm run bench [-- --quick] [-- --only wire,lookups,pagination,memory,codec,workers]`: runs the benchmarks
  * and prints their tables as Markdown. Every ratio is against a baseline measured in this same
  * run; Flux's published figures appear beside ours for context only.
  *
@@ -17,6 +17,7 @@ const BENCHMARKS = {
   pagination: { title: '3. Deep pages', script: 'pagination.ts' },
   memory: { title: '4. Memory per job', script: 'memory.ts' },
   codec: { title: '5. The JSON codec', script: 'json-codec.ts' },
+  workers: { title: '6. More than one core: serve --workers', script: 'workers.ts' },
 } as const;
 
 type BenchName = keyof typeof BENCHMARKS;

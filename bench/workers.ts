@@ -1,0 +1,191 @@
+/**
+ * More than one core (issue 10): the dashboard query (jobs(first: 50), 11 fields) under 32
+ * connections, `serve --workers 2` against `--workers 1`, in two settings:
+ *   - a Flux instance: the bench broker (a process of its own, as Flux's broker is) holding the
+ *     bench dataset, and the server with --flux-uri local://, each worker its own connection;
+ *   - the embedded instance: --workers 1 serves it in-process, --workers 2 from its broker child.
+ * Both servers of a setting run side by side and take turns, round by round (an idle server costs
+ * next to nothing), so that a busy spell of the machine falls on both alike; each round's ratio
+ * is taken against --workers 1 in that round. autocannon drives them from this process over
+ * loopback; every answer is checked (HTTP 200, data, no errors).
+ *
+ * The load generator, the broker and the server's processes all share this machine's cores, so
+ * on a 2-core machine 2 workers cannot reach 2x: the figure says what a second worker buys here.
+ */
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { benchConfig, tmpSocketDir } from './bench-config';
+import { startChild } from './child-process';
+import { BenchCheckError, expectEqual, median, note, table } from './measure';
+
+/**
+ * What a dashboard of jobs shows: the columns of `flux jobs` and the state and submission time it
+ * sorts and colours by (the same 11 Job fields as the bench's dashboard pair).
+ */
+export const DASHBOARD_JOB_FIELDS = 'id queue username name statusAbbrev ntasks nnodes contextualTime contextualInfo state tSubmit';
+const DASHBOARD_QUERY = `{ jobs(first: 50) { nodes { ${DASHBOARD_JOB_FIELDS} } } }`;
+const CONNECTIONS = 32;
+
+const PROJECT_ROOT = resolve(__dirname, '..');
+const CLI = resolve(PROJECT_ROOT, 'src/server/cli.ts');
+
+interface Server {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** `flux-graphql serve --port 0 --no-request-log ARGS...` in a process of its own, once it prints its address. */
+function startServer(args: readonly string[]): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-request-log', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, NODE_ENV: process.env['NODE_ENV'] ?? 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((done) => child.once('close', () => done()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((done, fail) => {
+    let started = false;
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const ready = /GraphiQL at (\S+)/.exec(line);
+      if (!started && ready !== null) {
+        started = true;
+        done({ url: ready[1] as string, stop });
+      }
+    });
+    child.once('close', (code, signal) => {
+      if (!started) fail(new Error(`serve ${args.join(' ')} exited before it answered (code ${String(code)}, signal ${String(signal)})`));
+    });
+  });
+}
+
+/** Waits until the server serves no GraphQL request (the last run's may still be in flight and count against --max-concurrent-per-user). */
+async function waitUntilIdle(url: string): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+    const active = /^flux_graphql_active_requests (\S+)$/m.exec(text)?.[1];
+    if (active === '0') return;
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}
+
+interface LoadRun {
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+async function load(url: string, seconds: number): Promise<LoadRun> {
+  await waitUntilIdle(url);
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query: DASHBOARD_QUERY }),
+    verifyBody: (body) => {
+      const text = typeof body === 'string' ? body : (body?.toString('utf8') ?? '');
+      return text.startsWith('{"data":') && !text.includes('"errors":');
+    },
+  });
+  const failures = { errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, mismatches: result.mismatches };
+  if (Object.values(failures).some((count) => count > 0)) throw new BenchCheckError(`autocannon run on ${url} had failures: ${JSON.stringify(failures)}`);
+  if (result.requests.total === 0) throw new BenchCheckError(`autocannon run on ${url} completed no request`);
+  return { requestsPerSecond: result.requests.total / result.duration, latencyP50Ms: result.latency.p50, latencyP99Ms: result.latency.p99 };
+}
+
+/** The dashboard's answer, checked once before the load: 50 jobs with the 11 fields. */
+async function checkAnswer(url: string): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DASHBOARD_QUERY }) });
+  const body = (await response.json()) as { data?: { jobs: { nodes: Record<string, unknown>[] } }; errors?: unknown[] };
+  if (body.errors !== undefined) throw new BenchCheckError(`the dashboard query failed on ${url}: ${JSON.stringify(body.errors)}`);
+  expectEqual('dashboard jobs', body.data?.jobs.nodes.length, 50);
+  expectEqual('dashboard fields', Object.keys(body.data?.jobs.nodes[0] ?? {}).length, DASHBOARD_JOB_FIELDS.split(' ').length);
+}
+
+interface Setting {
+  label: string;
+  /** serve's arguments besides --workers. */
+  args: readonly string[];
+}
+
+/** Both servers of a setting side by side, taking turns: rounds of `seconds` each after a warm-up round. */
+async function measureSetting(setting: Setting, rounds: number, seconds: number): Promise<void> {
+  const one = await startServer([...setting.args, '--workers', '1']);
+  let two: Server | undefined;
+  try {
+    two = await startServer([...setting.args, '--workers', '2']);
+    await checkAnswer(one.url);
+    await checkAnswer(two.url);
+    await load(one.url, seconds);
+    await load(two.url, seconds);
+    const single: LoadRun[] = [];
+    const double: LoadRun[] = [];
+    for (let round = 0; round < rounds; round++) {
+      single.push(await load(one.url, seconds));
+      double.push(await load(two.url, seconds));
+    }
+    const ratios = double.map((run, k) => run.requestsPerSecond / (single[k] as LoadRun).requestsPerSecond);
+    const row = (label: string, runs: readonly LoadRun[], ratio: string): string[] => {
+      const rates = runs.map((run) => run.requestsPerSecond);
+      return [
+        label,
+        median(rates).toFixed(0),
+        `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}`,
+        median(runs.map((run) => run.latencyP50Ms)).toFixed(1),
+        median(runs.map((run) => run.latencyP99Ms)).toFixed(1),
+        ratio,
+      ];
+    };
+    table(`${setting.label}: the dashboard query under ${CONNECTIONS} connections (${rounds} rounds of ${seconds} s per case after a warm-up round)`, ['case', 'req/s median', 'req/s min-max', 'latency p50 ms', 'latency p99 ms', 'ratio vs --workers 1 (per round)'], [
+      row('baseline: --workers 1', single, '1.00x'),
+      row('--workers 2', double, `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`),
+    ]);
+  } finally {
+    if (two !== undefined) {
+      await waitUntilIdle(two.url).catch(() => undefined);
+      await two.stop();
+    }
+    await waitUntilIdle(one.url).catch(() => undefined);
+    await one.stop();
+  }
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig(process.argv.includes('--quick'));
+  const rounds = config.quick ? 2 : 5;
+  const seconds = config.quick ? 3 : 5;
+  const loadBefore = loadAverage();
+  const sockets = tmpSocketDir();
+  const socket = join(sockets.dir, 'local');
+  const broker = startChild('broker-process.ts', [socket, String(config.wireInactiveJobs)]);
+  try {
+    const ready = await broker.nextMessage<{ ready: boolean; jobs: number }>();
+    await measureSetting({ label: `A Flux instance (the bench broker, ${ready.jobs} jobs, over local://)`, args: ['--flux-uri', `local://${socket}`] }, rounds, seconds);
+  } finally {
+    await broker.stop();
+    sockets.remove();
+  }
+  await measureSetting({ label: 'The embedded instance (3000 generated jobs, --no-live)', args: ['--embedded', '--jobs', '3000', '--no-live'] }, rounds, seconds);
+  note(
+    `${cpus().length} cores; load average ${loadBefore} before, ${loadAverage()} after. autocannon runs in the bench process on the same cores as ` +
+      'the server\'s primary, its workers and the broker, and other work on the machine shows up as spread: read the per-round ratios, not the rates.',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
