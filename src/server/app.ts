@@ -21,6 +21,7 @@ import { useCompression } from './compression';
 import { useFastExecution } from './fast-execution';
 import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
+import { GRAPHQL_PATH } from './server-address';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
 import type { Logger } from 'pino';
@@ -31,7 +32,6 @@ import { observationOf } from './request-observation';
 import { observeRpcs } from './rpc-instrumentation';
 import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
 
-export const GRAPHQL_PATH = '/graphql';
 
 export interface AppOptions {
   /** Where jobs come from: a real instance's handle or an embedded instance's. */

@@ -308,17 +308,19 @@ export async function runCli(argv: readonly string[], actions: CommandActions): 
 
 async function main(): Promise<void> {
   // Loaded here so that `--help` and usage errors do not pay for building the schema.
-  const { startServer, startBroker } = await import('./start');
   const code = await runCli(process.argv.slice(2), {
     serve: async (settings) => {
+      // The primary of several workers serves nothing itself: it loads neither the schema nor a backend.
       if ((settings.workers ?? 1) > 1) {
         const { startCluster } = await import('./cluster/primary');
         await startCluster(settings);
       } else {
+        const { startServer } = await import('./start');
         await startServer(settings);
       }
     },
     broker: async (settings) => {
+      const { startBroker } = await import('./start');
       await startBroker(settings);
     },
     snapshot: async (settings) => {

@@ -5,7 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp, GRAPHQL_PATH } from './app';
+import { createApp } from './app';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS } from './http-limits';
+import { consoleLog, type Log } from './log-line';
+import { graphqlUrl } from './server-address';
 import { ServerMetrics } from './metrics';
 import { liveFailure, openBackend, openEmbeddedInstance, type Backend } from './backend';
 import type { BrokerSettings, ServeSettings } from './cli';
@@ -23,12 +26,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type Log = (line: string) => void;
-export const consoleLog: Log = (line) => console.log(line);
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -40,8 +37,6 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
-/** How long requests in flight may go on after SIGTERM before their connections are cut. */
-export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
 /**
  * Stops accepting, lets requests in flight finish within the grace period, then cuts what is
@@ -152,11 +147,6 @@ export async function serveBackend(backend: Backend, settings: ServeSettings, op
     log(`flux-graphql: GraphiQL at ${url}`);
   }
   return { url, port: address.port, backend, close };
-}
-
-/** e.g. http://127.0.0.1:4000/graphql */
-export function graphqlUrl(host: string, port: number): string {
-  return `http://${urlHost(host)}:${port}${GRAPHQL_PATH}`;
 }
 
 export async function startBroker(settings: BrokerSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<{ path: string; close(): Promise<void> }> {

@@ -15,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import type { ServeSettings } from '../cli';
-import { consoleLog, DEFAULT_SHUTDOWN_GRACE_SECONDS, graphqlUrl, type Log } from '../start';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS } from '../http-limits';
+import { consoleLog, type Log } from '../log-line';
+import { graphqlUrl } from '../server-address';
 import { asClusterMessage, clusterMessage, START_ENV, type BrokerChildStart, type ClusterMessage, type SharedInstance, type WorkerMetrics, type WorkerStart } from './messages';
 import { RestartBudget } from './restart-budget';
 
@@ -62,25 +64,30 @@ async function startBrokerChild(settings: ServeSettings, log: Log): Promise<{ ch
     ...(settings.snapshot === undefined ? {} : { snapshot: settings.snapshot }),
   };
   const child = fork(BROKER_MODULE, [], { env: { ...process.env, [START_ENV]: JSON.stringify(start) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let onMessage: ((value: unknown) => void) | undefined;
+  let onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   try {
     const shared = await new Promise<SharedInstance>((resolve, reject) => {
-      const onMessage = (value: unknown): void => {
+      onMessage = (value) => {
         const message = asClusterMessage(value);
         if (message?.kind === 'broker-ready') resolve(message.shared);
         else if (message?.kind === 'failed') reject(new Error(message.message));
         else if (message?.kind === 'log') log(message.line);
       };
+      onExit = (code, signal) => reject(new Error(`the embedded instance's broker ${describeExit(code, signal)} before it listened`));
       child.on('message', onMessage);
-      child.once('exit', (code, signal) => reject(new Error(`the embedded instance's broker ${describeExit(code, signal)} before it listened`)));
+      child.once('exit', onExit);
       child.once('error', reject);
     });
-    child.removeAllListeners('message');
-    child.removeAllListeners('exit');
     return { child, shared, directory };
   } catch (error) {
     child.kill('SIGKILL');
     rmSync(directory, { recursive: true, force: true });
     throw error;
+  } finally {
+    // The caller listens from here on, for as long as the server runs.
+    if (onMessage !== undefined) child.off('message', onMessage);
+    if (onExit !== undefined) child.off('exit', onExit);
   }
 }
 
@@ -260,7 +267,8 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
         case 'failed':
           failures.set(worker.id, message.message);
           if (startup !== undefined) startup.reject(new Error(message.message));
-          else logOnce(`flux-graphql: worker ${worker.id} could not start: ${message.message}`);
+          // Once start-up has failed, the other workers' word on it is the same; the first was printed.
+          else if (shuttingDown === undefined) logOnce(`flux-graphql: worker ${worker.id} could not start: ${message.message}`);
           break;
         case 'log':
           logOnce(message.line);
