@@ -12,7 +12,8 @@
  * The load generator, the broker and the server's processes all share this machine's cores, so
  * on a 2-core machine 2 workers cannot reach 2x: the figure says what a second worker buys here.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,7 +35,50 @@ const CLI = resolve(PROJECT_ROOT, 'src/server/cli.ts');
 
 interface Server {
   readonly url: string;
+  /** The process started; with --workers, the primary, whose descendants are the workers (and a broker child). */
+  readonly pid: number;
   stop(): Promise<void>;
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** The process and its descendants, from /proc (Linux). */
+function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let k = 0; k < tree.length; k++) {
+    const parent = tree[k] as number;
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${parent}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        const children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8').split(' ').filter((text) => text !== '');
+        tree.push(...children.map(Number));
+      } catch {
+        // The task ended while being read.
+      }
+    }
+  }
+  return tree;
+}
+
+/** CPU time (user + system) the process and its descendants have used so far, in milliseconds. */
+function cpuMsOfTree(pid: number): number {
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${member}/stat`, 'utf8');
+      // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** `flux-graphql serve --port 0 --no-request-log ARGS...` in a process of its own, once it prints its address. */
@@ -55,7 +99,7 @@ function startServer(args: readonly string[]): Promise<Server> {
       const ready = /GraphiQL at (\S+)/.exec(line);
       if (!started && ready !== null) {
         started = true;
-        done({ url: ready[1] as string, stop });
+        done({ url: ready[1] as string, pid: child.pid as number, stop });
       }
     });
     child.once('close', (code, signal) => {
@@ -78,10 +122,15 @@ interface LoadRun {
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** CPU the server's processes (and `alsoCounted`, e.g. the broker) used per request answered. */
+  cpuMsPerRequest: number;
 }
 
-async function load(url: string, seconds: number): Promise<LoadRun> {
+async function load(server: Server, seconds: number, alsoCounted: readonly number[]): Promise<LoadRun> {
+  const url = server.url;
   await waitUntilIdle(url);
+  const cpu = (): number => [server.pid, ...alsoCounted].reduce((sum, pid) => sum + cpuMsOfTree(pid), 0);
+  const cpuBefore = cpu();
   const result = await autocannon({
     url,
     method: 'POST',
@@ -97,7 +146,15 @@ async function load(url: string, seconds: number): Promise<LoadRun> {
   const failures = { errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, mismatches: result.mismatches };
   if (Object.values(failures).some((count) => count > 0)) throw new BenchCheckError(`autocannon run on ${url} had failures: ${JSON.stringify(failures)}`);
   if (result.requests.total === 0) throw new BenchCheckError(`autocannon run on ${url} completed no request`);
-  return { requestsPerSecond: result.requests.total / result.duration, latencyP50Ms: result.latency.p50, latencyP99Ms: result.latency.p99 };
+  // autocannon stops counting at the deadline; what is still in flight is served (and costs CPU) after it.
+  await waitUntilIdle(url);
+  const answered = result.requests.sent;
+  return {
+    requestsPerSecond: result.requests.total / result.duration,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    cpuMsPerRequest: (cpu() - cpuBefore) / answered,
+  };
 }
 
 /** The dashboard's answer, checked once before the load: 50 jobs with the 11 fields. */
@@ -113,6 +170,8 @@ interface Setting {
   label: string;
   /** serve's arguments besides --workers. */
   args: readonly string[];
+  /** Processes whose CPU counts as the server's too (the bench broker that plays the Flux instance). */
+  alsoCounted: readonly number[];
 }
 
 /** Both servers of a setting side by side, taking turns: rounds of `seconds` each after a warm-up round. */
@@ -123,13 +182,13 @@ async function measureSetting(setting: Setting, rounds: number, seconds: number)
     two = await startServer([...setting.args, '--workers', '2']);
     await checkAnswer(one.url);
     await checkAnswer(two.url);
-    await load(one.url, seconds);
-    await load(two.url, seconds);
+    await load(one, seconds, setting.alsoCounted);
+    await load(two, seconds, setting.alsoCounted);
     const single: LoadRun[] = [];
     const double: LoadRun[] = [];
     for (let round = 0; round < rounds; round++) {
-      single.push(await load(one.url, seconds));
-      double.push(await load(two.url, seconds));
+      single.push(await load(one, seconds, setting.alsoCounted));
+      double.push(await load(two, seconds, setting.alsoCounted));
     }
     const ratios = double.map((run, k) => run.requestsPerSecond / (single[k] as LoadRun).requestsPerSecond);
     const row = (label: string, runs: readonly LoadRun[], ratio: string): string[] => {
@@ -140,10 +199,11 @@ async function measureSetting(setting: Setting, rounds: number, seconds: number)
         `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}`,
         median(runs.map((run) => run.latencyP50Ms)).toFixed(1),
         median(runs.map((run) => run.latencyP99Ms)).toFixed(1),
+        median(runs.map((run) => run.cpuMsPerRequest)).toFixed(2),
         ratio,
       ];
     };
-    table(`${setting.label}: the dashboard query under ${CONNECTIONS} connections (${rounds} rounds of ${seconds} s per case after a warm-up round)`, ['case', 'req/s median', 'req/s min-max', 'latency p50 ms', 'latency p99 ms', 'ratio vs --workers 1 (per round)'], [
+    table(`${setting.label}: the dashboard query under ${CONNECTIONS} connections (${rounds} rounds of ${seconds} s per case after a warm-up round)`, ['case', 'req/s median', 'req/s min-max', 'latency p50 ms', 'latency p99 ms', 'server CPU ms/request', 'req/s ratio vs --workers 1 (per round)'], [
       row('baseline: --workers 1', single, '1.00x'),
       row('--workers 2', double, `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`),
     ]);
@@ -173,15 +233,22 @@ async function main(): Promise<void> {
   const broker = startChild('broker-process.ts', [socket, String(config.wireInactiveJobs)]);
   try {
     const ready = await broker.nextMessage<{ ready: boolean; jobs: number }>();
-    await measureSetting({ label: `A Flux instance (the bench broker, ${ready.jobs} jobs, over local://)`, args: ['--flux-uri', `local://${socket}`] }, rounds, seconds);
+    await measureSetting(
+      { label: `A Flux instance (the bench broker, ${ready.jobs} jobs, over local://)`, args: ['--flux-uri', `local://${socket}`], alsoCounted: [broker.process.pid as number] },
+      rounds,
+      seconds,
+    );
   } finally {
     await broker.stop();
     sockets.remove();
   }
-  await measureSetting({ label: 'The embedded instance (3000 generated jobs, --no-live)', args: ['--embedded', '--jobs', '3000', '--no-live'] }, rounds, seconds);
+  await measureSetting({ label: 'The embedded instance (3000 generated jobs, --no-live)', args: ['--embedded', '--jobs', '3000', '--no-live'], alsoCounted: [] }, rounds, seconds);
   note(
     `${cpus().length} cores; load average ${loadBefore} before, ${loadAverage()} after. autocannon runs in the bench process on the same cores as ` +
-      'the server\'s primary, its workers and the broker, and other work on the machine shows up as spread: read the per-round ratios, not the rates.',
+      "the server's primary, its workers and the broker, and other work on the machine shows up as spread: read the per-round ratios, not the rates. " +
+      'Server CPU per request is the user and system time of the server\'s processes (primary, workers, broker child; for the Flux instance also ' +
+      'the bench broker) over the requests answered: what a second worker costs, whatever the machine has to spare. Requests per second can ' +
+      'scale with workers only as far as there are idle cores for them.',
   );
 }
 
