@@ -124,6 +124,10 @@ interface LoadRun {
   latencyP99Ms: number;
   /** CPU the server's processes (and `alsoCounted`, e.g. the broker) used per request answered. */
   cpuMsPerRequest: number;
+  /** CPU this process (autocannon, the client) used per request. */
+  clientCpuMsPerRequest: number;
+  /** Cores kept busy on average by the server and the client together during the run. */
+  coresBusy: number;
 }
 
 async function load(server: Server, seconds: number, alsoCounted: readonly number[]): Promise<LoadRun> {
@@ -131,6 +135,8 @@ async function load(server: Server, seconds: number, alsoCounted: readonly numbe
   await waitUntilIdle(url);
   const cpu = (): number => [server.pid, ...alsoCounted].reduce((sum, pid) => sum + cpuMsOfTree(pid), 0);
   const cpuBefore = cpu();
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
   const result = await autocannon({
     url,
     method: 'POST',
@@ -148,12 +154,18 @@ async function load(server: Server, seconds: number, alsoCounted: readonly numbe
   if (result.requests.total === 0) throw new BenchCheckError(`autocannon run on ${url} completed no request`);
   // autocannon stops counting at the deadline; what is still in flight is served (and costs CPU) after it.
   await waitUntilIdle(url);
+  const elapsedMs = performance.now() - started;
+  const client = process.cpuUsage(clientBefore);
+  const clientMs = (client.user + client.system) / 1000;
+  const serverMs = cpu() - cpuBefore;
   const answered = result.requests.sent;
   return {
     requestsPerSecond: result.requests.total / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
-    cpuMsPerRequest: (cpu() - cpuBefore) / answered,
+    cpuMsPerRequest: serverMs / answered,
+    clientCpuMsPerRequest: clientMs / answered,
+    coresBusy: (serverMs + clientMs) / elapsedMs,
   };
 }
 
@@ -200,10 +212,12 @@ async function measureSetting(setting: Setting, rounds: number, seconds: number)
         median(runs.map((run) => run.latencyP50Ms)).toFixed(1),
         median(runs.map((run) => run.latencyP99Ms)).toFixed(1),
         median(runs.map((run) => run.cpuMsPerRequest)).toFixed(2),
+        median(runs.map((run) => run.clientCpuMsPerRequest)).toFixed(2),
+        median(runs.map((run) => run.coresBusy)).toFixed(2),
         ratio,
       ];
     };
-    table(`${setting.label}: the dashboard query under ${CONNECTIONS} connections (${rounds} rounds of ${seconds} s per case after a warm-up round)`, ['case', 'req/s median', 'req/s min-max', 'latency p50 ms', 'latency p99 ms', 'server CPU ms/request', 'req/s ratio vs --workers 1 (per round)'], [
+    table(`${setting.label}: the dashboard query under ${CONNECTIONS} connections (${rounds} rounds of ${seconds} s per case after a warm-up round)`, ['case', 'req/s median', 'req/s min-max', 'latency p50 ms', 'latency p99 ms', 'server CPU ms/request', 'client CPU ms/request', 'cores busy', 'req/s ratio vs --workers 1 (per round)'], [
       row('baseline: --workers 1', single, '1.00x'),
       row('--workers 2', double, `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`),
     ]);
@@ -247,8 +261,9 @@ async function main(): Promise<void> {
     `${cpus().length} cores; load average ${loadBefore} before, ${loadAverage()} after. autocannon runs in the bench process on the same cores as ` +
       "the server's primary, its workers and the broker, and other work on the machine shows up as spread: read the per-round ratios, not the rates. " +
       'Server CPU per request is the user and system time of the server\'s processes (primary, workers, broker child; for the Flux instance also ' +
-      'the bench broker) over the requests answered: what a second worker costs, whatever the machine has to spare. Requests per second can ' +
-      'scale with workers only as far as there are idle cores for them.',
+      'the bench broker) over the requests answered: what a second worker costs, whatever the machine has to spare. Client CPU is this ' +
+      "process's (autocannon's), and cores busy is the server's and the client's CPU over the run's time: when it is near the machine's cores " +
+      'with one worker, a second one has no core to run on. Requests per second can scale with workers only as far as there are idle cores for them.',
   );
 }
 

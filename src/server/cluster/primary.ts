@@ -36,7 +36,7 @@ const METRICS_COLLECT_TIMEOUT_MS = 5_000;
 
 export interface RunningCluster {
   url: string;
-  /** The workers' process ids, in the order they started. */
+  /** The process ids of the workers serving now. */
   workerPids(): number[];
   /** The broker child's process id, when an embedded instance or snapshot is served. */
   brokerPid?: number;
@@ -46,6 +46,14 @@ export interface RunningCluster {
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
+}
+
+/**
+ * Sends a message to a child that may be going away: an IPC channel that closes between the check
+ * and the send would otherwise raise an 'error' event nobody listens to, and take the primary down.
+ */
+function sendTo(child: { isConnected(): boolean; send(message: ClusterMessage, callback: (error: Error | null) => void): unknown }, message: ClusterMessage): void {
+  if (child.isConnected()) child.send(message, () => undefined);
 }
 
 function waitForExit(child: { once(event: 'exit', listener: () => void): unknown }, alreadyExited: () => boolean): Promise<void> {
@@ -121,21 +129,19 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
   let shuttingDown: Promise<void> | undefined;
   let exitCode = 0;
   const ready = new Set<number>();
-  const startOrder: Worker[] = [];
   const restartTimers = new Set<NodeJS.Timeout>();
   const failures = new Map<number, string>();
   const collections = new Map<number, Collection>();
   let nextCollectId = 0;
   let startup: { resolve(port: number): void; reject(error: Error): void } | undefined;
+  const initial: Worker[] = [];
   let port = 0;
 
   const liveWorkers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
 
   const forkWorker = (): Worker => {
     const start: WorkerStart = { settings, ...(broker === undefined ? {} : { shared: broker.shared }) };
-    const worker = cluster.fork({ [START_ENV]: JSON.stringify(start) });
-    startOrder.push(worker);
-    return worker;
+    return cluster.fork({ [START_ENV]: JSON.stringify(start) });
   };
 
   const collectMetrics = (): Promise<WorkerMetrics[]> => {
@@ -157,7 +163,7 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
         return;
       }
       collections.set(collectId, { pending, results: [], resolve: done, reject });
-      for (const worker of serving) worker.send(clusterMessage('metrics-collect', { collectId }));
+      for (const worker of serving) sendTo(worker, clusterMessage('metrics-collect', { collectId }));
     });
   };
 
@@ -170,7 +176,7 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
     } catch (error) {
       answer = clusterMessage('metrics-answer', { requestId, error: error instanceof Error ? error.message : String(error) });
     }
-    if (worker.isConnected()) worker.send(answer);
+    sendTo(worker, answer);
   };
 
   /** A worker gone: its counts leave the sum, and a scrape waiting for them waits no longer. */
@@ -186,7 +192,7 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
       restartTimers.clear();
       const workers = liveWorkers();
       for (const worker of workers) {
-        if (worker.isConnected()) worker.send(clusterMessage('shutdown', {}));
+        if (worker.isConnected()) sendTo(worker, clusterMessage('shutdown', {}));
         else worker.process.kill('SIGTERM');
       }
       const allExited = Promise.all(workers.map((worker) => waitForExit(worker, () => worker.isDead())));
@@ -199,7 +205,7 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
         const { child, directory } = broker;
         if (!brokerExited) {
           const exited = waitForExit(child, () => brokerExited);
-          if (child.connected) child.send(clusterMessage('shutdown', {}));
+          if (child.connected) child.send(clusterMessage('shutdown', {}), () => undefined);
           else child.kill('SIGKILL');
           const kill = setTimeout(() => child.kill('SIGKILL'), BROKER_EXIT_MS);
           await exited;
@@ -234,7 +240,7 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
         else if (message?.kind === 'description' && broker !== undefined) {
           // Workers started from now on begin with it too.
           broker.shared = { ...broker.shared, description: message.description };
-          for (const worker of liveWorkers()) if (worker.isConnected()) worker.send(message);
+          for (const worker of liveWorkers()) sendTo(worker, message);
         }
       });
       child.once('exit', (code, signal) => {
@@ -318,7 +324,7 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
 
     port = await new Promise<number>((resolve, reject) => {
       startup = { resolve, reject };
-      for (let k = 0; k < count; k++) forkWorker();
+      for (let k = 0; k < count; k++) initial.push(forkWorker());
     });
     startup = undefined;
   } catch (error) {
@@ -328,7 +334,7 @@ export async function startCluster(settings: ServeSettings, options: { log?: Log
   }
 
   const url = graphqlUrl(settings.host, port);
-  const pids = startOrder.map((worker) => String(worker.process.pid)).join(', ');
+  const pids = initial.map((worker) => String(worker.process.pid)).join(', ');
   log(`flux-graphql: backend ${broker?.shared.description ?? settings.fluxUri ?? ''}`);
   log(
     `flux-graphql: ${count} workers (pids ${pids})` +
