@@ -235,12 +235,17 @@ describe('serve --workers 2 on a Flux instance', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('connects each worker to the instance itself, with no broker child of its own', async () => {
+  it('connects each worker to the instance itself, with no broker child of its own, and prints what every worker warns once', async () => {
     const uri = `local://${broker.socketPath}`;
-    const serve = await start(['--workers', '2', '--flux-uri', uri]);
+    const serve = await start(['--workers', '2', '--flux-uri', uri, '--host', '0.0.0.0', '--allow-anonymous']);
     const { workers, broker: own } = processesOf(serve);
     expect(own).toBeUndefined();
-    expect(serve.lines.slice(0, 2)).toEqual([`flux-graphql: backend ${uri}`, expect.stringMatching(new RegExp(`^flux-graphql: 2 workers \\(pids \\d+, \\d+\\), each with its own connection to ${uri}$`))]);
+    expect(serve.lines.slice(0, 3)).toEqual([
+      expect.stringMatching(/^flux-graphql: warning: --auth none on 0\.0\.0\.0: every client is served as .+, without authentication \(--allow-anonymous\)$/),
+      `flux-graphql: backend ${uri}`,
+      expect.stringMatching(new RegExp(`^flux-graphql: 2 workers \\(pids \\d+, \\d+\\), each with its own connection to ${uri}$`)),
+    ]);
+    expect(serve.lines.filter((line) => line.includes('warning'))).toHaveLength(1);
     expect(new Set(childrenOf(serve.pid))).toEqual(new Set(workers));
     const ids = ['flux-1', 'flux-2', 'flux-3', 'flux-4'];
     for (const id of ids) {
