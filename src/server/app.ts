@@ -32,6 +32,7 @@ import { observationOf } from './request-observation';
 import { observeRpcs } from './rpc-instrumentation';
 import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
 
+export { GRAPHQL_PATH };
 
 export interface AppOptions {
   /** Where jobs come from: a real instance's handle or an embedded instance's. */

@@ -26,7 +26,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -36,7 +35,6 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
     });
   });
 }
-
 
 /**
  * Stops accepting, lets requests in flight finish within the grace period, then cuts what is
