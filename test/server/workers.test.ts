@@ -193,6 +193,33 @@ describe('serve --workers 2 on the embedded instance', () => {
     expect([survivor, replacement, broker as number].filter(isRunning)).toEqual([]);
   });
 
+  it('holds back a restart beyond twice the workers a minute, serving on with the workers left', async () => {
+    const serve = await start(['--workers', '2', '--jobs', '5', '--no-live']);
+    const { workers, broker } = processesOf(serve);
+    const [first, survivor] = workers as [number, number];
+    // Four restarts within the minute go at once: workers 3 to 6 replace 1, 3, 4 and 5 in turn.
+    let victim = { id: 1, pid: first };
+    for (let id = 3; id <= 6; id++) {
+      process.kill(victim.pid, 'SIGKILL');
+      await serve.waitForLine(new RegExp(`^flux-graphql: worker ${victim.id} \\(pid ${victim.pid}\\) was killed by SIGKILL; starting another$`));
+      victim = { id, pid: Number((await serve.waitForLine(new RegExp(`^flux-graphql: worker ${id} \\(pid (\\d+)\\) serving$`)))[1]) };
+    }
+    process.kill(victim.pid, 'SIGKILL');
+    const held = await serve.waitForLine(/^flux-graphql: worker 6 \(pid \d+\) was killed by SIGKILL; starting another in (\d+) s \(at most 4 restarts a minute\)$/);
+    expect(Number(held[1])).toBeGreaterThan(0);
+    expect(Number(held[1])).toBeLessThanOrEqual(60);
+    const text = await metrics(serve);
+    expect(metricValue(text, 'flux_graphql_workers')).toBe(1);
+    expect(metricValue(text, 'flux_graphql_worker_restarts_total')).toBe(4);
+    const answer = await postOnNewConnection(serve.url, { query: '{ jobs { totalCount } }' });
+    expect(JSON.parse(answer.body)).toEqual({ data: { jobs: { totalCount: 5 } } });
+    // The restart held back is called off by the shutdown: nothing new starts, nothing is left.
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+    expect(serve.lines.filter((line) => /worker 7/.test(line))).toEqual([]);
+    expect([survivor, broker as number].filter(isRunning)).toEqual([]);
+  });
+
   it('leaves no process behind when the primary itself is killed outright', async () => {
     const serve = await start(['--workers', '2', '--jobs', '5', '--no-live']);
     const { workers, broker } = processesOf(serve);
