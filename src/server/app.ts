@@ -13,7 +13,7 @@ import { withOwnJobsOnly, type JobInfoOptions, type UserDatabase } from '../jobl
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, processViewer, type GraphQLContext, type PageLimits } from '../graphql/context';
 import type { Viewer } from '../graphql/viewer';
 import { useAuthentication, type IdentityOptions } from './auth/use-authentication';
-import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit } from './concurrency-limit';
+import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit, type ConcurrencyScope } from './concurrency-limit';
 import { codedExecutionError } from '../graphql/errors';
 import type { JobDetailsBatchListener } from '../graphql/loaders/job-details-loader';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
@@ -24,6 +24,7 @@ import { useCsrfPrevention } from './csrf-prevention';
 import { useFastExecution } from './fast-execution';
 import { useDeferredErrors } from './deferred-errors';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
+import { GRAPHQL_PATH } from './server-address';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
 import { watchBrokerConnection } from './broker-connection';
@@ -37,7 +38,7 @@ import { observationOf } from './request-observation';
 import { observeRpcs } from './rpc-instrumentation';
 import { DEFAULT_QUERY_LIMITS, useQueryLimits, type QueryLimits } from './query-limits';
 
-export const GRAPHQL_PATH = '/graphql';
+export { GRAPHQL_PATH };
 
 export interface AppOptions {
   /** Where jobs come from: a real instance's handle or an embedded instance's. */
@@ -90,6 +91,8 @@ export interface AppOptions {
   fastExecution?: boolean;
   /** Most GraphQL requests of one user in flight at once (default 32); HTTP 429 beyond. */
   maxConcurrentPerUser?: number;
+  /** Whom maxConcurrentPerUser counts: this server (default), or this worker of several (the 429 message says so). */
+  concurrencyScope?: ConcurrencyScope;
 }
 
 /**
@@ -174,7 +177,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useMetrics(metrics, GRAPHQL_PATH),
       useRequestObservation(),
       ...(identity === undefined ? [] : [useAuthentication(identity, GRAPHQL_PATH, options.graphiql !== false)]),
-      useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER),
+      useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER, options.concurrencyScope ?? 'server'),
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useCodedHttpRefusals(),

@@ -64,9 +64,29 @@ export interface EmbeddedBackend {
   usernameOf: (uid: number) => string | undefined;
   /** The instance's users both ways, when it has its own (a generated workload does). */
   userDatabase?: UserDatabase;
+  /** Those users as a list, for processes that serve the instance from elsewhere (the workers of serve --workers). */
+  users?: readonly InstanceUser[];
   /** What keeps the instance changing, with live on. */
   liveWorkload?: LiveWorkload;
   close(): Promise<void>;
+}
+
+export interface InstanceUser {
+  uid: number;
+  name: string;
+}
+
+/** An instance's own users, both ways: its names for Job.username, and the database authentication asks. */
+export function userTableOf(users: readonly InstanceUser[]): { usernameOf: (uid: number) => string | undefined; userDatabase: UserDatabase } {
+  const names = new Map(users.map((user) => [user.uid, user.name]));
+  const uids = new Map(users.map((user) => [user.name, user.uid]));
+  const usernameOf = (uid: number): string | undefined => names.get(uid);
+  return { usernameOf, userDatabase: { nameOf: usernameOf, uidOf: (name) => uids.get(name) } };
+}
+
+/** The line an operator reads when a live workload has stopped on an error. */
+export function liveFailure(error: unknown): string {
+  return `flux-graphql: the live workload stopped (${error instanceof Error ? error.message : String(error)}); the jobs no longer change`;
 }
 
 /** How often a live workload catches up with the clock. */
@@ -117,8 +137,8 @@ export async function openEmbeddedInstance(settings: EmbeddedSettings, options: 
     // The history is complete up to now: running jobs show their output so far.
     instance.sink.advanceTo?.(now);
   }
-  const names = new Map(workload.users.map((user) => [user.uid, user.name]));
-  const uids = new Map(workload.users.map((user) => [user.name, user.uid]));
+  const users = workload.users.map(({ uid, name }) => ({ uid, name }));
+  const { usernameOf, userDatabase } = userTableOf(users);
   return {
     instance,
     service: instance.service,
@@ -126,8 +146,9 @@ export async function openEmbeddedInstance(settings: EmbeddedSettings, options: 
       return embeddedDescription(settings, failed ? 'live-failed' : settings.live ? 'live' : 'fixed');
     },
     // The workload's users exist only in the workload, not in this machine's password database.
-    usernameOf: (uid) => names.get(uid),
-    userDatabase: { nameOf: (uid) => names.get(uid), uidOf: (name) => uids.get(name) },
+    usernameOf,
+    userDatabase,
+    users,
     ...(liveWorkload === undefined ? {} : { liveWorkload }),
     close: async () => {
       liveWorkload?.stop();

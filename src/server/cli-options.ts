@@ -42,6 +42,13 @@ export function parseMaxNodes(text: string): number {
   return integerIn(text, 'The node limit', 1, 10_000_000);
 }
 
+/** Most worker processes `serve --workers` starts: far more than any machine has cores for one server. */
+export const MAX_WORKERS = 256;
+
+export function parseWorkers(text: string): number {
+  return integerIn(text, 'The number of workers', 1, MAX_WORKERS);
+}
+
 /** A finite number from `min` to `max` (above `min` when `minExcluded`), or the sentence `refusal`. */
 function numberIn(text: string, min: number, max: number, refusal: string, minExcluded = false): number {
   const trimmed = text.trim();

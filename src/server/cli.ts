@@ -28,6 +28,7 @@ import {
   parsePort,
   parseSeed,
   parseSocketPath,
+  parseWorkers,
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo/output-eventlog';
@@ -67,8 +68,14 @@ export interface ServeSettings {
   access?: AccessSettings;
   /** Serve without authentication on a non-loopback address. */
   allowAnonymous?: boolean;
-  /** Most GraphQL requests of one user in flight at once. */
+  /** Most GraphQL requests of one user in flight at once (in each worker process). */
   maxConcurrentPerUser?: number;
+  /**
+   * Worker processes serving the port (default 1: this process serves, no other is started).
+   * More than one: node's cluster, each worker with its own connection to Flux; an embedded
+   * instance or snapshot then runs once, in a broker child the workers reach over local://.
+   */
+  workers?: number;
 }
 
 export interface BrokerSettings {
@@ -191,10 +198,17 @@ export function createProgram(actions: CommandActions): Command {
     .option('--max-output-bytes <n>', "most bytes of a job's output Job.output keeps (stdout and stderr together; truncated beyond)", parseMaxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES)
     .option('--request-timeout <seconds>', 'deadline for all the Flux RPCs of one request (FLUX_TIMEOUT beyond)', parseRequestTimeout, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
     .option('--no-request-log', 'do not write a JSON line per GraphQL request to standard output')
-    .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, []);
+    .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
+    .option(
+      '--workers <n>',
+      'worker processes serving the port, each with its own connection to Flux (an embedded instance or snapshot runs once, ' +
+        'in a broker child they share); limits such as --max-concurrent-per-user apply to each worker',
+      parseWorkers,
+      1,
+    );
   addAccessOptions(serve)
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & AccessFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; maxOutputBytes: number; requestLog: boolean; requestTimeout: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & AccessFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; maxOutputBytes: number; requestLog: boolean; requestTimeout: number; workers: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -241,6 +255,7 @@ export function createProgram(actions: CommandActions): Command {
         maxOutputBytes: flags.maxOutputBytes,
         requestLog: flags.requestLog,
         requestTimeoutSeconds: flags.requestTimeout,
+        workers: flags.workers,
       });
     });
 
@@ -299,12 +314,19 @@ export async function runCli(argv: readonly string[], actions: CommandActions): 
 
 async function main(): Promise<void> {
   // Loaded here so that `--help` and usage errors do not pay for building the schema.
-  const { startServer, startBroker } = await import('./start');
   const code = await runCli(process.argv.slice(2), {
     serve: async (settings) => {
-      await startServer(settings);
+      // The primary of several workers serves nothing itself: it loads neither the schema nor a backend.
+      if ((settings.workers ?? 1) > 1) {
+        const { startCluster } = await import('./cluster/primary');
+        await startCluster(settings);
+      } else {
+        const { startServer } = await import('./start');
+        await startServer(settings);
+      }
     },
     broker: async (settings) => {
+      const { startBroker } = await import('./start');
       await startBroker(settings);
     },
     snapshot: async (settings) => {

@@ -8,8 +8,15 @@ import { existingObservationOf } from './request-observation';
 
 export const DEFAULT_MAX_CONCURRENT_PER_USER = 32;
 
+/**
+ * What one limit counts: the requests this server holds, or (serve --workers) those of this one
+ * worker process, each of which keeps its own count.
+ */
+export type ConcurrencyScope = 'server' | 'worker';
+
 /** Needs the viewer that useAuthentication sets, so it must come after it. */
-export function useConcurrencyLimit(maxPerUser: number): Plugin {
+export function useConcurrencyLimit(maxPerUser: number, scope: ConcurrencyScope = 'server'): Plugin {
+  const where = scope === 'worker' ? ' in this worker process' : '';
   const inFlight = new Map<string, number>();
   const holders = new WeakSet<Request>();
   return {
@@ -19,7 +26,7 @@ export function useConcurrencyLimit(maxPerUser: number): Plugin {
       const count = inFlight.get(viewer.username) ?? 0;
       if (count >= maxPerUser) {
         existingObservationOf(request)?.errorCodes.add('TOO_MANY_REQUESTS');
-        const message = `Too many requests in flight for user "${viewer.username}": at most ${maxPerUser} at once (--max-concurrent-per-user); retry when one has finished.`;
+        const message = `Too many requests in flight for user "${viewer.username}": at most ${maxPerUser} at once${where} (--max-concurrent-per-user); retry when one has finished.`;
         endResponse(
           new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'TOO_MANY_REQUESTS', limit: maxPerUser } }] }), {
             status: 429,

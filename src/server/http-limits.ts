@@ -6,3 +6,6 @@ export const DEFAULT_MAX_NODES = 10_000;
 
 /** How long the Flux RPCs of one request may take in all before it is answered FLUX_TIMEOUT. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** How long requests in flight may go on after SIGTERM before their connections are cut. */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;

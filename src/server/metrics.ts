@@ -33,9 +33,21 @@ export class ServerMetrics {
   private readonly brokerConnected = new Gauge({ name: 'flux_graphql_broker_connected', help: 'Whether the connection to the Flux broker is up (1) or lost (0)', registers: [this.registry] });
   private readonly brokerReconnects = new Counter({ name: 'flux_graphql_broker_reconnects_total', help: 'Times the connection to the Flux broker came back after it was lost', registers: [this.registry] });
 
-  /** With `processMetrics`, also the process's own (CPU, memory, event loop), as prom-client collects them. */
-  constructor(options: { processMetrics?: boolean } = {}) {
+  private readonly render: () => Promise<string>;
+
+  /**
+   * With `processMetrics`, also the process's own (CPU, memory, event loop), as prom-client collects them.
+   * `exposition` replaces what GET /metrics answers (default: this registry), e.g. with the sum
+   * over the workers of a cluster, which this registry is one of.
+   */
+  constructor(options: { processMetrics?: boolean; exposition?: () => Promise<string> } = {}) {
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
+    this.render = options.exposition ?? (() => this.registry.metrics());
+  }
+
+  /** The text GET /metrics answers, in Prometheus's exposition format. */
+  exposition(): Promise<string> {
+    return this.render();
   }
 
   observeRpc(topic: string, seconds: number, outcome: RpcOutcome): void {
@@ -67,7 +79,16 @@ export function useMetrics(metrics: ServerMetrics, graphqlPath: string): Plugin 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname === METRICS_PATH) {
-        endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+        let text: string;
+        try {
+          text = await metrics.exposition();
+        } catch (error) {
+          // A cluster's sum needs every worker; a scrape that cannot have it fails rather than undercounts.
+          const reason = error instanceof Error ? error.message : String(error);
+          endResponse(new fetchAPI.Response(`metrics unavailable: ${reason}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+          return;
+        }
+        endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType } }));
         return;
       }
       if (url.pathname === graphqlPath) {

@@ -5,9 +5,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp, GRAPHQL_PATH } from './app';
+import { createApp } from './app';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS } from './http-limits';
+import { consoleLog, type Log } from './log-line';
+import { graphqlUrl } from './server-address';
 import { ServerMetrics } from './metrics';
-import { openBackend, openEmbeddedInstance, type Backend } from './backend';
+import { liveFailure, openBackend, openEmbeddedInstance, type Backend } from './backend';
 import type { BrokerSettings, ServeSettings } from './cli';
 import { serveBroker } from '../embedded/wire/broker';
 import { withLatency } from '../embedded/wire/latency';
@@ -17,15 +20,10 @@ import { setUpIdentity } from './auth/identity-setup';
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4000/graphql */
   url: string;
+  /** The port listened on (the one picked, for --port 0). */
+  port: number;
   backend: Backend;
   close(): Promise<void>;
-}
-
-type Log = (line: string) => void;
-const consoleLog: Log = (line) => console.log(line);
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -37,9 +35,6 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
     });
   });
 }
-
-/** How long requests in flight may go on after SIGTERM before their connections are cut. */
-export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
 /**
  * Stops accepting, lets requests in flight finish within the grace period, then cuts what is
@@ -59,10 +54,6 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-function liveFailure(error: unknown): string {
-  return `flux-graphql: the live workload stopped (${error instanceof Error ? error.message : String(error)}); the jobs no longer change`;
-}
-
 function onSignals(stop: () => Promise<void>, log: Log): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals): void => {
@@ -78,9 +69,28 @@ function onSignals(stop: () => Promise<void>, log: Log): void {
   process.once('SIGTERM', handler);
 }
 
-export async function startServer(settings: ServeSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<RunningServer> {
+/** What a worker of `serve --workers` changes in how one server process runs (see cluster/worker.ts). */
+export interface ServeHooks {
+  log?: Log;
+  /** Stop cleanly on SIGINT/SIGTERM (default true). */
+  handleSignals?: boolean;
+  /** Print the backend and GraphiQL lines once listening (default true; a cluster's primary prints them once for all). */
+  announce?: boolean;
+  /** The worker's id, written into every request log line. */
+  workerId?: number;
+  /** Where the counts go and what GET /metrics answers (default: this process's own registry, with its process metrics). */
+  metrics?: ServerMetrics;
+}
+
+export async function startServer(settings: ServeSettings, options: ServeHooks = {}): Promise<RunningServer> {
   const log = options.log ?? consoleLog;
   const backend = await openBackend(settings, { onLiveError: (error) => log(liveFailure(error)) });
+  return serveBackend(backend, settings, options);
+}
+
+/** Serves an open backend: identity checks, the app, listening; closes the backend when any of it fails. */
+export async function serveBackend(backend: Backend, settings: ServeSettings, options: ServeHooks = {}): Promise<RunningServer> {
+  const log = options.log ?? consoleLog;
   let identity;
   try {
     identity = await setUpIdentity({
@@ -97,9 +107,11 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     throw error;
   }
   const logger = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime });
+  const workerId = options.workerId;
   const app = createApp({
     identity,
     ...(settings.maxConcurrentPerUser === undefined ? {} : { maxConcurrentPerUser: settings.maxConcurrentPerUser }),
+    ...(workerId === undefined ? {} : { concurrencyScope: 'worker' as const }),
     handle: backend.handle,
     // Read on every /healthz request: a live workload that failed is no longer described as live.
     backend: () => backend.description,
@@ -111,9 +123,9 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     ...(settings.maxNodes === undefined ? {} : { maxNodes: settings.maxNodes }),
     ...(settings.maxOutputBytes === undefined ? {} : { maxOutputBytes: settings.maxOutputBytes }),
     ...(settings.requestTimeoutSeconds === undefined ? {} : { requestTimeoutMs: settings.requestTimeoutSeconds * 1000 }),
-    metrics: new ServerMetrics({ processMetrics: true }),
-    ...(settings.requestLog === true ? { requestLogger: logger } : {}),
-    connectionLogger: logger,
+    metrics: options.metrics ?? new ServerMetrics({ processMetrics: true }),
+    ...(settings.requestLog === true ? { requestLogger: workerId === undefined ? logger : logger.child({ worker: workerId }) } : {}),
+    connectionLogger: workerId === undefined ? logger : logger.child({ worker: workerId }),
   });
   const server = createServer(app);
   let address: AddressInfo;
@@ -123,15 +135,17 @@ export async function startServer(settings: ServeSettings, options: { log?: Log;
     await backend.close();
     throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const url = `http://${urlHost(settings.host)}:${address.port}${GRAPHQL_PATH}`;
+  const url = graphqlUrl(settings.host, address.port);
   const close = async (): Promise<void> => {
     await closeServer(server, (settings.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000);
     await backend.close();
   };
   if (options.handleSignals !== false) onSignals(close, log);
-  log(`flux-graphql: backend ${backend.description}`);
-  log(`flux-graphql: GraphiQL at ${url}`);
-  return { url, backend, close };
+  if (options.announce !== false) {
+    log(`flux-graphql: backend ${backend.description}`);
+    log(`flux-graphql: GraphiQL at ${url}`);
+  }
+  return { url, port: address.port, backend, close };
 }
 
 export async function startBroker(settings: BrokerSettings, options: { log?: Log; handleSignals?: boolean } = {}): Promise<{ path: string; close(): Promise<void> }> {

@@ -48,20 +48,20 @@ describe('flux-graphql serve', () => {
     expect(actions.serves).toEqual([
       {
         port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50, shutdownGraceSeconds: 10, maxBodyBytes: 1048576, maxNodes: 10000, maxOutputBytes: 1048576, requestLog: true, requestTimeoutSeconds: 60,
-        access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32,
+        access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32, workers: 1,
       },
     ]);
   });
 
   it('takes every option', async () => {
     const actions = recordingActions();
-    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25', '--shutdown-grace', '2.5', '--max-body-bytes', '65536', '--max-nodes', '500', '--max-output-bytes', '4096', '--request-timeout', '5', '--no-request-log', '--cors-origin', 'https://dash.example.org'];
+    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25', '--shutdown-grace', '2.5', '--max-body-bytes', '65536', '--max-nodes', '500', '--max-output-bytes', '4096', '--request-timeout', '5', '--no-request-log', '--cors-origin', 'https://dash.example.org', '--workers', '4'];
     expect(await runCli(argv, actions)).toBe(0);
     expect(actions.serves).toEqual([
       {
         port: 4100, host: '0.0.0.0', embedded: { jobs: 5000, seed: 7, live: false, latencyMs: 2.5 }, maxPageSize: 200, defaultPageSize: 25,
         shutdownGraceSeconds: 2.5, maxBodyBytes: 65536, maxNodes: 500, maxOutputBytes: 4096, requestLog: false, requestTimeoutSeconds: 5, corsOrigins: ['https://dash.example.org'],
-        access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32,
+        access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32, workers: 4,
       },
     ]);
   });
@@ -90,6 +90,8 @@ describe('flux-graphql serve', () => {
     [['serve', '--max-body-bytes', '10'], 'The body size limit must be an integer from 1024 to 1073741824.'],
     [['serve', '--max-output-bytes', '-1'], 'The output bound must be an integer from 0 to 1073741824.'],
     [['serve', '--max-output-bytes', '1MiB'], 'The output bound must be an integer from 0 to 1073741824.'],
+    [['serve', '--workers', '0'], 'The number of workers must be an integer from 1 to 256.'],
+    [['serve', '--workers', 'auto'], 'The number of workers must be an integer from 1 to 256.'],
     [['serve', '--flux-uri', '/run/flux/local'], 'The Flux URI must look like local:///run/flux/local or ssh://host/path.'],
     [['serve', '--default-page-size', '500', '--max-page-size', '100'], '--default-page-size (500) must not exceed --max-page-size (100).'],
     [['serve', '--flux-uri', 'local:///x', '--jobs', '10'], '--jobs applies to the embedded instance only, but --flux-uri was given'],

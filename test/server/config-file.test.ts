@@ -90,6 +90,7 @@ describe("the README's site configuration", () => {
     const settings = actions.serves[0] as ServeSettings;
     expect(settings.access).toEqual({ auth: { mode: 'trusted-header', header: 'X-Remote-User', trustedProxies: ['127.0.0.1'] }, admins: ['ops'], ownJobsOnly: false });
     expect(settings.maxConcurrentPerUser).toBe(16);
+    expect(settings.workers).toBe(2);
     expect([settings.host, settings.port]).toEqual(['127.0.0.1', 4000]);
   });
 });

@@ -95,4 +95,18 @@ describe('--max-concurrent-per-user', () => {
     expect((await ask('alice')).status).toBe(200);
     slow.close();
   });
+
+  it.each([
+    ['server', 'Too many requests in flight for user "alice": at most 1 at once (--max-concurrent-per-user); retry when one has finished.'],
+    ['worker', 'Too many requests in flight for user "alice": at most 1 at once in this worker process (--max-concurrent-per-user); retry when one has finished.'],
+  ] as const)('says whom the limit counts when it counts per %s', async (concurrencyScope, message) => {
+    const slow = new EmbeddedInstance({ ownerUserid: 500 });
+    const app = createApp({ handle: slow.handle({ latencyMs: 150 }), logging: false, maxConcurrentPerUser: 1, concurrencyScope, identity: await setUpIdentity(input({ handle: slow.handle() })) });
+    const ask = (): Promise<Response> =>
+      Promise.resolve(app.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-remote-user': 'alice' }, body: '{"query":"{ jobAttributes }"}' }, { req: { socket: { remoteAddress: '127.0.0.1' } } }));
+    const answers = await Promise.all([ask(), ask()]);
+    const refused = answers.find((a) => a.status === 429) as Response;
+    expect(((await refused.json()) as { errors: { message: string }[] }).errors[0]?.message).toBe(message);
+    slow.close();
+  });
 });

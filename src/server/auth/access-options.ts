@@ -59,7 +59,7 @@ export function addAccessOptions(command: Command): Command {
     .option('--admin <user>', "serve this user with the server's own credentials, as the instance owner (repeatable)", parseUserName, [])
     .option('--own-jobs-only', "keep non-admins to their own jobs in the server too, as Flux's private mode does, whatever the instance's setting")
     .option('--allow-anonymous', 'with --auth none, listen on a non-loopback address anyway (everyone is served as the server user)')
-    .option('--max-concurrent-per-user <n>', 'most GraphQL requests of one user in flight at once (HTTP 429 beyond)', parseConcurrency, DEFAULT_MAX_CONCURRENT_PER_USER);
+    .option('--max-concurrent-per-user <n>', 'most GraphQL requests of one user in flight at once, in each worker process (HTTP 429 beyond)', parseConcurrency, DEFAULT_MAX_CONCURRENT_PER_USER);
 }
 
 const MODE_OF_FLAG: Readonly<Record<string, AuthMode>> = {
