@@ -113,6 +113,15 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** A process's command line, for messages about unexpected processes. */
+export function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
 /** Process ids of the children of `pid`, from /proc. */
 export function childrenOf(pid: number): number[] {
   const children: number[] = [];
