@@ -24,6 +24,7 @@ const BENCHMARKS = {
   page: { title: '7. Issue 10: one page of 1,000 jobs against a bare server', script: 'page-floor.ts' },
   walk: { title: '8. Issue 10: walking every job', script: 'walk.ts' },
   'aliased-lookups': { title: '9. Issue 10: 100 aliased lookups against one, 5 ms per RPC', script: 'aliased-lookups.ts' },
+  details: { title: "10. Job details: 100 jobs' eventlogs against one, 5 ms per RPC", script: 'details.ts' },
 } as const;
 
 type BenchName = keyof typeof BENCHMARKS;
