@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const instance = new EmbeddedInstance({ queues: DATASET_QUEUES, now: () => DATASET_NOW });
   const shape = { inactive, active: true };
   for (const chunk of datasetChunks(shape)) instance.loadRecords(chunk);
-  const broker = await serveBroker(withLatency(instance.service, latencyMs), { path: socket, log: () => undefined });
+  // job-list, job-info (for the details bench) and attr.get, as `flux-graphql broker` serves them.
+  const services = instance.services;
+  const broker = await serveBroker(withLatency(services, latencyMs), { path: socket, serviceNames: services.names, log: () => undefined });
   exitWhenParentGoes(async () => {
     await broker.close();
     instance.close();

@@ -25,6 +25,7 @@ const BENCHMARKS = {
   walk: { title: '8. Issue 10: walking every job', script: 'walk.ts' },
   'aliased-lookups': { title: '9. Issue 10: 100 aliased lookups against one, 5 ms per RPC', script: 'aliased-lookups.ts' },
   workers: { title: '10. More than one core: serve --workers', script: 'workers.ts' },
+  details: { title: "11. Job details: 100 jobs' eventlogs against one, 5 ms per RPC", script: 'details.ts' },
 } as const;
 
 type BenchName = keyof typeof BENCHMARKS;

@@ -12,7 +12,6 @@ import { encodeJobId } from '../../src/flux/jobid';
 import type { JsonObject } from '../../src/flux/json';
 import { documentsOf } from '../support/fake-job-info';
 import { recordedJob, recordedJobs, type RecordedEntry } from '../support/job-info-fixtures';
-import { readmeExamples } from '../support/readme-examples';
 import { recordedDetailsApp } from './test-app';
 
 const f58 = (label: string): string => recordedJob(label).job.f58;
@@ -95,12 +94,6 @@ describe('the recorded jobs through GraphQL', () => {
         },
       },
     });
-  });
-
-  it("answers the README's example as the README shows it", async () => {
-    const examples = readmeExamples().filter((example) => example.recorded);
-    expect(examples).toHaveLength(1);
-    for (const example of examples) expect(await test.gql(example.query)).toEqual(example.shown);
   });
 
   it('gives jobspec and R current, updates applied, as flux job info does', async () => {

@@ -1,7 +1,8 @@
 /**
  * GraphiQL in a real browser: the server on a free port with a small embedded instance,
  * headless Chromium opening /graphql with no network beyond this machine, a jobs query typed
- * into the editor and run, and the job IDs (ƒ...) checked in the result pane.
+ * into the editor and run, and the job IDs (ƒ...) checked in the result pane; then a job's
+ * output (stdout and stderr from job-info) shown there.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,5 +109,36 @@ describe('GraphiQL in headless Chromium', () => {
       expect(request.contentType).toMatch(/^application\/json/);
       expect(request.status).toBe(200);
     }
+  });
+
+  it("shows a job's output, stdout and stderr, in the result pane", async () => {
+    // The job with the shortest output that wrote to both streams, so its whole text is on screen.
+    const listing = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ jobs(first: 40) { nodes { id output { stdout stderr } } } }' }),
+    }).then(async (response) => ((await response.json()) as { data: { jobs: { nodes: { id: string; output: { stdout: string | null; stderr: string | null } | null }[] } } }).data.jobs.nodes);
+    const candidates = listing.filter((node) => (node.output?.stdout ?? '') !== '' && (node.output?.stderr ?? '') !== '');
+    expect(candidates.length).toBeGreaterThan(0);
+    const [job] = candidates.sort((a, b) => JSON.stringify(a.output).length - JSON.stringify(b.output).length) as [(typeof candidates)[number]];
+    const output = job.output as { stdout: string; stderr: string };
+
+    await page.goto(server.url, { waitUntil: 'load' });
+    // GraphiQL shows the query of the previous test again (it keeps it in the browser's storage).
+    await page.waitForFunction(() => (document.querySelector('.graphiql-query-editor .view-lines')?.textContent ?? '').includes('jobs'), null, { timeout: 30_000 });
+    await page.locator('.graphiql-query-editor .view-lines').first().click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(`{ job(id: "${job.id}") { output { stdout stderr } } }`);
+    await page.locator('.graphiql-execute-button').click();
+
+    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('"stderr"') === true, null, { timeout: 30_000 });
+    // The pane shows the JSON answer, each stream's text as a JSON string; it wraps long lines, so
+    // whitespace is left out of the comparison.
+    const squeezed = (text: string): string => text.replace(/\s+/g, '');
+    const shown = squeezed(await page.locator('.graphiql-response').innerText());
+    expect(shown).toContain(squeezed(`"stdout": ${JSON.stringify(output.stdout)}`));
+    expect(shown).toContain(squeezed(`"stderr": ${JSON.stringify(output.stderr)}`));
+    expect(externalRequests).toEqual([]);
   });
 });
