@@ -13,7 +13,7 @@ import type { Json } from '../../src/flux/json';
 import { EmbeddedInstance } from '../../src/embedded';
 import { serveBroker, type RunningBroker } from '../../src/embedded/wire/broker';
 import { loadSnapshot, SNAPSHOT_DETAILS_VERSION } from '../../src/embedded/snapshot/format';
-import { openSnapshotInstance } from '../../src/embedded/snapshot/instance';
+import { createSnapshotInstance, openSnapshotInstance } from '../../src/embedded/snapshot/instance';
 import { takeSnapshot, type TakenSnapshot } from '../../src/embedded/snapshot/take';
 import { openAtomicFileSink } from '../../src/embedded/snapshot/writer';
 import { DETAIL_KEYS } from '../../src/embedded/store/recorded-details';
@@ -92,9 +92,27 @@ describe('snapshot --details round trip over the wire', () => {
     expect(snapshot.details?.size).toBe(400);
     expect(taken.details).toMatchObject({ jobs: 400, cut: 0, missing: 0 });
     expect(copy.store.recorded.size).toBe(400);
-    const bytes = (await stat(path)).size;
-    // Figures for the report: file bytes per job with details.
-    console.log(`snapshot --details: ${bytes} bytes for 400 jobs, ${(bytes / 400).toFixed(0)} per job; texts ${taken.details?.bytes}`);
+    // The texts are most of the file, and each is in it once.
+    expect((await stat(path)).size).toBeGreaterThan(taken.details?.bytes ?? Infinity);
+  });
+
+  it('serves the recorded texts, not documents composed from the record', async () => {
+    const snapshot = await loadSnapshot(path);
+    const ran = jobs.find(({ id, state }) => state === 64 && snapshot.details?.get(id)?.texts['guest.output'] !== undefined);
+    expect(ran).toBeDefined();
+    const id = (ran as { id: bigint }).id;
+    const recorded = snapshot.details?.get(id);
+    const line = '{"timestamp":1795699999.5,"name":"data","context":{"stream":"stdout","rank":"0","data":"only in the file\\n"}}\n';
+    snapshot.details?.set(id, { texts: { ...recorded?.texts, 'guest.output': `${recorded?.texts['guest.output']}${line}` }, cut: [] });
+    const served = createSnapshotInstance(snapshot, path);
+    try {
+      const answer = (await served.handle().rpc('job-info.lookup', { id, keys: ['guest.output'], flags: 0 })) as Record<string, Json>;
+      expect(answer['guest.output']).toBe(`${recorded?.texts['guest.output']}${line}`);
+      const watched = await watchLines(served.handle(), id, 'guest.output', true);
+      expect(watched.slice(-3)).toEqual([{ event: line }, '<sentinel>', '<end>']);
+    } finally {
+      served.close();
+    }
   });
 
   it('answers every lookup of every job as the source did, flags 0 and 3', async () => {
