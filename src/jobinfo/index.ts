@@ -13,5 +13,5 @@ export {
 } from './output-eventlog';
 export { JobInfoAnswer, JobInfoKey, JobInfoLookupRPC, jobInfoLookup, lookupPayload, type LookupRequest } from './job-info-lookup';
 export { classifyJobInfoFailure, JobInfoFailure, type ClassifiedJobInfoFailure } from './job-info-failure';
-export { lookupJobKeys, lookupFlagsFor, type JobKeyOutcome, type JobKeysResult } from './job-keys';
+export { lookupJobKeys, lookupFlagsFor, type JobKeyOutcome, type JobKeysResult, type LookupJobKeysOptions } from './job-keys';
 export { watchEventlog, eventlogWatchPayload, type EventlogWatchItem, type EventlogWatchRequest } from './eventlog-watch';

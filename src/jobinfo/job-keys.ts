@@ -5,7 +5,8 @@
  * another way. A job with every key present costs one lookup; each absent key costs one more.
  *
  * jobspec and R are asked for decoded and current (JSON_DECODE | CURRENT), as `flux job info`
- * shows them; the other keys' values are their stored strings.
+ * shows them, unless other flags are given; the other keys' values are their stored strings,
+ * and so are jobspec and R without JSON_DECODE (flags 0: every value exactly as Flux stored it).
  */
 import type { FluxHandle } from '../flux/handle';
 import { LookupFlag } from '../flux/job-info-protocol';
@@ -34,24 +35,31 @@ export function lookupFlagsFor(keys: readonly string[]): number {
   return keys.some((key) => key === JobInfoKey.JOBSPEC || key === JobInfoKey.R) ? LookupFlag.JSON_DECODE | LookupFlag.CURRENT : 0;
 }
 
-function valueOf(answer: JobInfoAnswer, key: string): Json {
-  return key === JobInfoKey.JOBSPEC || key === JobInfoKey.R ? answer.document(key) : answer.text(key);
+function valueOf(answer: JobInfoAnswer, key: string, flags: number): Json {
+  const decoded = (flags & LookupFlag.JSON_DECODE) !== 0 && (key === JobInfoKey.JOBSPEC || key === JobInfoKey.R);
+  return decoded ? answer.document(key) : answer.text(key);
+}
+
+export interface LookupJobKeysOptions {
+  /** LookupFlag bits for every lookup sent; lookupFlagsFor(keys) when absent. */
+  readonly flags?: number;
 }
 
 /**
  * The outcome of each of `keys` of job `id`. The first lookup is sent before this returns, so
  * that lookups of several jobs started together are in flight together. Never rejects.
  */
-export async function lookupJobKeys(handle: FluxHandle, id: bigint, keys: readonly string[]): Promise<JobKeysResult> {
+export async function lookupJobKeys(handle: FluxHandle, id: bigint, keys: readonly string[], options: LookupJobKeysOptions = {}): Promise<JobKeysResult> {
   const outcomes = new Map<string, JobKeyOutcome>();
   const requests: LookupRequest[] = [];
   let remaining = [...new Set(keys)];
   while (remaining.length > 0) {
-    const rpc = new JobInfoLookupRPC(handle, { id, keys: remaining, flags: lookupFlagsFor(remaining) });
+    const flags = options.flags ?? lookupFlagsFor(remaining);
+    const rpc = new JobInfoLookupRPC(handle, { id, keys: remaining, flags });
     requests.push(rpc.request);
     try {
       const answer = await rpc.get();
-      for (const key of remaining) outcomes.set(key, { kind: 'found', value: valueOf(answer, key) });
+      for (const key of remaining) outcomes.set(key, { kind: 'found', value: valueOf(answer, key, flags) });
       break;
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));

@@ -38,6 +38,10 @@ export function parseMaxOutputBytes(text: string): number {
   return integerIn(text, 'The output bound', 0, 1024 * 1024 * 1024);
 }
 
+export function parseMaxDetailBytes(text: string): number {
+  return integerIn(text, 'The detail bound', 0, 1024 * 1024 * 1024);
+}
+
 export function parseMaxNodes(text: string): number {
   return integerIn(text, 'The node limit', 1, 10_000_000);
 }

@@ -3,7 +3,7 @@
  * flux-graphql's command line:
  *   flux-graphql serve  [--port N] [--host H] [--flux-uri URI | --snapshot FILE | embedded options]
  *   flux-graphql broker --listen PATH [--snapshot FILE | embedded options]
- *   flux-graphql snapshot [--flux-uri URI] [--output FILE]
+ *   flux-graphql snapshot [--flux-uri URI] [--output FILE] [--details [--max-detail-bytes N]]
  * Bad values are refused with a sentence saying what is expected, and exit code 2.
  */
 import './production-mode';
@@ -21,6 +21,7 @@ import {
   parseBodyBytes,
   parseCorsOrigin,
   parseMaxNodes,
+  parseMaxDetailBytes,
   parseMaxOutputBytes,
   parseRequestTimeout,
   parseShutdownGrace,
@@ -35,6 +36,7 @@ import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo/output-eventlog';
 import { applyConfigFile, ConfigFileError } from './config-file';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
+import { DEFAULT_MAX_DETAIL_BYTES } from '../embedded/snapshot/detail-bound';
 import type { AccessSettings } from './auth/auth-settings';
 import { accessSettingsFrom, addAccessOptions, type AccessFlags } from './auth/access-options';
 
@@ -288,10 +290,19 @@ export function createProgram(actions: CommandActions): Command {
         .argParser(parseFluxUri),
     )
     .option('--output <file>', 'write the snapshot to this file (replaced only once complete); default standard output')
+    .option('--details', "also take each job's eventlog, jobspec, R, exec eventlog and output from job-info (one lookup per job)")
+    .option('--max-detail-bytes <n>', "with --details: most bytes of a job's texts kept; a job over it keeps its eventlog, the rest is marked cut", parseMaxDetailBytes, DEFAULT_MAX_DETAIL_BYTES)
     .exitOverride()
-    .action(async (flags: { fluxUri: string; output?: string }) => {
+    .action(async (flags: { fluxUri: string; output?: string; details?: boolean; maxDetailBytes: number }, command: Command) => {
       if (actions.snapshot === undefined) throw new Error('the snapshot command is not available here');
-      await actions.snapshot({ fluxUri: flags.fluxUri, ...(flags.output === undefined ? {} : { output: flags.output }) });
+      if (flags.details !== true && command.getOptionValueSource('maxDetailBytes') === 'cli') {
+        command.error('error: --max-detail-bytes applies only with --details.', { exitCode: USAGE_ERROR_EXIT_CODE });
+      }
+      await actions.snapshot({
+        fluxUri: flags.fluxUri,
+        ...(flags.output === undefined ? {} : { output: flags.output }),
+        ...(flags.details === true ? { details: true, maxDetailBytes: flags.maxDetailBytes } : {}),
+      });
     });
 
   return program;

@@ -8,12 +8,18 @@ import type { FluxHandle } from '../flux/handle';
 import { takeSnapshot, type TakenSnapshot } from '../embedded/snapshot/take';
 import { openAtomicFileSink, streamSink, type TextSink } from '../embedded/snapshot/writer';
 import { ProgressBar } from './snapshot-progress';
+import { DEFAULT_MAX_DETAIL_BYTES } from '../embedded/snapshot/detail-bound';
+import { jobInfoDetailsFetch } from './snapshot-details';
 
 export interface SnapshotCommandOptions {
   /** The instance to snapshot; resolved by the caller (flag, FLUX_URI or Flux's default). */
   fluxUri: string;
   /** Destination file; stdout when absent. */
   output?: string;
+  /** Also take each job's eventlog, jobspec, R, exec eventlog and output from job-info. */
+  details?: boolean;
+  /** With details: most UTF-8 bytes of texts kept per job (DEFAULT_MAX_DETAIL_BYTES). */
+  maxDetailBytes?: number;
 }
 
 /** The process pieces the command uses, injectable for tests. */
@@ -62,7 +68,9 @@ export async function runSnapshotCommand(options: SnapshotCommandOptions, io: Sn
   let last: [number, number | undefined] = [0, undefined];
   try {
     sink = options.output === undefined ? streamSink(io.stdout) : await openOutput(options.output);
+    const details = options.details === true ? { details: jobInfoDetailsFetch(handle, { maxBytes: options.maxDetailBytes ?? DEFAULT_MAX_DETAIL_BYTES }) } : {};
     const taken = await takeSnapshot(handle, sink, {
+      ...details,
       onProgress: (written, expected) => {
         last = [written, expected];
         progress?.update(written, expected);
@@ -75,6 +83,11 @@ export async function runSnapshotCommand(options: SnapshotCommandOptions, io: Sn
     progress?.finish(taken.jobs, last[1]);
     const where = options.output ?? 'stdout';
     io.stderr.write(`snapshot: ${taken.jobs} jobs from ${taken.source} written to ${where} in ${formatSeconds(clock() - started)}\n`);
+    if (taken.details !== undefined) {
+      const { jobs, cut, bytes } = taken.details;
+      const over = cut === 0 ? '' : `; ${cut} over --max-detail-bytes kept their eventlog and left the rest out`;
+      io.stderr.write(`snapshot: details of ${jobs} jobs, ${bytes} bytes of job-info texts${over}\n`);
+    }
     return taken;
   } catch (error) {
     progress?.clear();

@@ -6,10 +6,11 @@
  */
 import { encodeJobId, type JobIdEncoding } from '../../flux/jobid';
 import type { EventlogEntry } from '../../flux/jobspec';
-import type { Json, JsonObject } from '../../flux/json';
+import { parseJson, type Json, type JsonObject } from '../../flux/json';
 import { isJsonObject } from '../store/json-value';
+import type { DetailKey, RecordedJobDetails } from '../store/recorded-details';
 import type { JobStore } from '../store/job-store';
-import { encodeEventlog, isFluxReal } from './eventlog-text';
+import { decodeEventlog, encodeEventlog, isFluxReal } from './eventlog-text';
 import { dumpJansson } from './jansson-dump';
 import { jobRun, type JobRun } from './job-run';
 import { applyJobspecUpdates, jobspecDocument } from './jobspec-document';
@@ -22,7 +23,11 @@ export type KvsLookup =
   | { kind: 'directory' }
   | { kind: 'missing' }
   /** A path that goes through a value as if it were a directory. */
-  | { kind: 'not-directory' };
+  | { kind: 'not-directory' }
+  /** A key the source instance had whose text the snapshot left out (over its size bound). */
+  | { kind: 'cut' }
+  /** A key of a job with recorded details that snapshot --details does not take (J, guest.input). */
+  | { kind: 'unrecorded' };
 
 /** The KVS path components of a key, as the KVS normalizes it ("a..b." is a.b). */
 export function keyPath(key: string): string[] {
@@ -46,12 +51,16 @@ export class JobDirectory {
   private jobspecCache: Json | undefined;
   private runCache: JobRun | null | undefined;
   private guestCache: GuestDocuments | null | undefined;
+  /** Set for a job loaded from a snapshot with its details. */
+  private readonly recorded: RecordedJobDetails | undefined;
 
   constructor(
     private readonly store: JobStore,
     readonly slot: number,
     private readonly owner: number,
-  ) {}
+  ) {
+    this.recorded = store.recorded.get(slot);
+  }
 
   get id(): bigint {
     return this.store.jobs.id(this.slot);
@@ -63,17 +72,31 @@ export class JobDirectory {
   }
 
   eventlog(): EventlogEntry[] {
-    return (this.eventlogCache ??= mainEventlog(this.store, this.slot, this.owner));
+    if (this.eventlogCache !== undefined) return this.eventlogCache;
+    const text = this.recorded?.texts.eventlog;
+    this.eventlogCache = text !== undefined ? decodeEventlog(text) : mainEventlog(this.store, this.slot, this.owner);
+    return this.eventlogCache;
   }
 
   /** The stored (redacted) jobspec; callers get their own copy. */
   jobspec(): Json {
+    if (this.recorded !== undefined) return this.recordedDocument('jobspec') ?? null;
     this.jobspecCache ??= jobspecDocument(this.store, this.slot);
     return structuredClone(this.jobspecCache);
   }
 
   R(): JsonObject | undefined {
+    if (this.recorded !== undefined) {
+      const R = this.recordedDocument('R');
+      return isJsonObject(R) ? R : undefined;
+    }
     return resourceSetDocument(this.store, this.slot);
+  }
+
+  /** A recorded jobspec or R, parsed afresh (64-bit integers kept exact). */
+  private recordedDocument(key: 'jobspec' | 'R'): Json | undefined {
+    const text = this.recorded?.texts[key];
+    return text === undefined ? undefined : parseJson(text);
   }
 
   /** jobspec or R with the eventlog's updates applied, as a CURRENT lookup returns them. */
@@ -101,6 +124,15 @@ export class JobDirectory {
       this.guestCache = run === undefined ? null : guestDocuments(run);
     }
     return this.guestCache ?? undefined;
+  }
+
+  /**
+   * Whether the job's guest namespace is gone (its guest logs will not grow). For recorded
+   * details: once the job has finished, since Flux removes the namespace just before finish.
+   */
+  guestComplete(): boolean {
+    if (this.recorded !== undefined) return this.eventlog().some((e) => e.name === 'finish' || e.name === 'clean');
+    return this.guest()?.complete === true;
   }
 
   /** Whether the job's last release has been posted (its guest namespace is back in the main one). */
@@ -135,6 +167,7 @@ export class JobDirectory {
   /** What the KVS holds at `path` (components under the job's directory). */
   lookup(path: readonly string[]): KvsLookup {
     if (path.length === 0) return { kind: 'directory' };
+    if (this.recorded !== undefined) return recordedLookup(this.recorded, path, () => this.started());
     const [top, ...rest] = path as [string, ...string[]];
     const value = (text: string | undefined): KvsLookup => {
       if (text === undefined) return { kind: 'missing' };
@@ -171,6 +204,44 @@ export class JobDirectory {
     const log = GUEST_LOGS[name];
     if (log === undefined || guest[log].length === 0) return { kind: 'missing' };
     return rest.length === 0 ? { kind: 'value', text: encodeEventlog(guest[log]) } : { kind: 'not-directory' };
+  }
+}
+
+/** What a recorded key holds: its text, or cut, or (for a key the snapshot records) missing. */
+function recordedValue(recorded: RecordedJobDetails, key: DetailKey, rest: readonly string[]): KvsLookup {
+  const text = recorded.texts[key];
+  if (text === undefined) return recorded.cut.includes(key) ? { kind: 'cut' } : { kind: 'missing' };
+  return rest.length === 0 ? { kind: 'value', text } : { kind: 'not-directory' };
+}
+
+/** Whether any of `keys` was there in the source (recorded or cut). */
+function hadAny(recorded: RecordedJobDetails, keys: readonly DetailKey[]): boolean {
+  return keys.some((key) => recorded.texts[key] !== undefined || recorded.cut.includes(key));
+}
+
+/** The KVS of a job as recorded by snapshot --details; `started` tells whether it has a guest directory. */
+function recordedLookup(recorded: RecordedJobDetails, path: readonly string[], started: () => boolean): KvsLookup {
+  const [top, ...rest] = path as [string, ...string[]];
+  switch (top) {
+    case 'eventlog':
+    case 'jobspec':
+    case 'R':
+      return recordedValue(recorded, top, rest);
+    case 'J':
+      return rest.length === 0 ? { kind: 'unrecorded' } : { kind: 'not-directory' };
+    case 'guest': {
+      if (!hadAny(recorded, ['guest.exec.eventlog', 'guest.output']) && !started()) return { kind: 'missing' };
+      if (rest.length === 0) return { kind: 'directory' };
+      const [name, ...below] = rest as [string, ...string[]];
+      if (name === 'output') return recordedValue(recorded, 'guest.output', below);
+      if (name === 'input') return below.length === 0 ? { kind: 'unrecorded' } : { kind: 'not-directory' };
+      if (name !== 'exec' || !hadAny(recorded, ['guest.exec.eventlog'])) return { kind: 'missing' };
+      if (below.length === 0) return { kind: 'directory' };
+      if (below[0] !== 'eventlog') return { kind: 'missing' };
+      return recordedValue(recorded, 'guest.exec.eventlog', below.slice(1));
+    }
+    default:
+      return { kind: 'missing' };
   }
 }
 

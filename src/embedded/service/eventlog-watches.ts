@@ -95,6 +95,8 @@ abstract class Watch {
         return Errno.EISDIR;
       case 'not-directory':
         return Errno.ENOTDIR;
+      case 'cut':
+        return Errno.EFBIG;
       default:
         return Errno.ENOENT;
     }
@@ -186,11 +188,11 @@ class GuestWatch extends Watch {
         return;
       }
     }
-    const guest = dir.guest();
+    const complete = dir.guestComplete();
     const found = dir.lookup(this.path);
     if (found.kind !== 'value') {
       const waiting = found.kind === 'missing' && (this.request.flags & WatchFlag.WAITCREATE) !== 0 && this.sent === 0;
-      if (waiting && guest?.complete !== true) return;
+      if (waiting && !complete) return;
       this.end(this.errorFor(found));
       return;
     }
@@ -198,7 +200,7 @@ class GuestWatch extends Watch {
     for (; this.sent < lines.length; this.sent++) this.send(lines[this.sent] as string);
     this.sentinel();
     // The namespace is gone once the job has ended; what it held has all been sent.
-    if (guest?.complete === true) this.end(Errno.ENODATA);
+    if (complete) this.end(Errno.ENODATA);
   }
 
   /** The job is done: stream its guest log from the main directory, then ENODATA. */

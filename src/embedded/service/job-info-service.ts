@@ -27,8 +27,17 @@ const ERRSTR: Readonly<Record<string, string>> = {
   missing: 'key not found',
   directory: 'Is a directory',
   'not-directory': 'Not a directory',
+  // Jobs loaded from a snapshot taken with --details (see store/recorded-details.ts).
+  cut: 'not kept in this snapshot (the job\'s details were over snapshot --max-detail-bytes)',
+  unrecorded: 'not recorded in this snapshot (snapshot --details takes eventlog, jobspec, R, guest.exec.eventlog and guest.output)',
 };
-const ERRNUM: Readonly<Record<string, number>> = { missing: Errno.ENOENT, directory: Errno.EISDIR, 'not-directory': Errno.ENOTDIR };
+const ERRNUM: Readonly<Record<string, number>> = {
+  missing: Errno.ENOENT,
+  directory: Errno.EISDIR,
+  'not-directory': Errno.ENOTDIR,
+  cut: Errno.EFBIG,
+  unrecorded: Errno.ENOENT,
+};
 
 export interface JobInfoServiceOptions {
   /** uid of the instance owner: who raised the exceptions derived for jobs loaded from records. */

@@ -4,18 +4,36 @@
  * where each record is exactly what job-list.list returned for that job with attrs ["all"],
  * in the instance's job-list order. This module reads and checks them; a snapshot that
  * fails a check is refused as a whole, naming the file, the job and the problem.
+ *
+ * Version 2 (snapshot --details) is the same document, except that a record may carry one
+ * more member, "job-info": what job-info.lookup with flags 0 returned for the job's keys
+ *   {"eventlog":"<text>","jobspec":"<text>","R":"<text>","guest.exec.eventlog":"<text>",
+ *    "guest.output":"<text>","cut":["guest.output",...]}
+ * each the stored string exactly (a key the job did not have is left out). A job whose texts
+ * together exceed the bound (--max-detail-bytes, UTF-8 bytes) keeps its eventlog, then each
+ * other key in the order above that still fits; the keys left out are listed in "cut" ("cut"
+ * itself only when some were). A record without "job-info" is a job whose details were not
+ * taken (it vanished between the listing and its lookup). Version 1 files are read as before.
  */
 import { createReadStream } from 'node:fs';
 import type { Json, JsonObject } from '../../flux/json';
 import { checkJobRecord, peekJobId, RecordProblem, type SnapshotJobRecord } from '../store/record-check';
+import { DETAIL_KEY_SET, type DetailKey, type RecordedJobDetails } from '../store/recorded-details';
 import { SnapshotScanner, SnapshotSyntaxError } from './scanner';
 
 export { JOB_LIST_ATTRIBUTES, REAL_ATTRIBUTES, type SnapshotJobRecord } from '../store/record-check';
 
 export const SNAPSHOT_VERSION = 1;
+/** The version of snapshots taken with --details; records may carry DETAILS_MEMBER. */
+export const SNAPSHOT_DETAILS_VERSION = 2;
+export type SnapshotVersion = typeof SNAPSHOT_VERSION | typeof SNAPSHOT_DETAILS_VERSION;
+
+/** The record member that holds a job's details in a version 2 snapshot. */
+export const DETAILS_MEMBER = 'job-info';
+const CUT_MEMBER = 'cut';
 
 export interface Snapshot {
-  version: typeof SNAPSHOT_VERSION;
+  version: SnapshotVersion;
   /** When the listing was taken, Unix time in seconds. */
   taken: number;
   /** Where it was taken from, e.g. "local:///run/flux/local". */
@@ -24,6 +42,8 @@ export interface Snapshot {
   queues?: string[];
   /** Records in the source instance's job-list order, ids as bigint. */
   jobs: SnapshotJobRecord[];
+  /** The recorded details of the jobs that have them (version 2 only), by job id. */
+  details?: Map<bigint, RecordedJobDetails>;
 }
 
 /** Where in a snapshot a problem lies: a job by position in "jobs" and, when it has one, its id. */
@@ -63,11 +83,37 @@ function kind(value: Json | undefined): string {
 export type SnapshotHeader = Omit<Snapshot, 'jobs'>;
 
 /** Checks the version as soon as it is known, so a newer format is refused before its jobs are read. */
-function checkVersion(version: Json | undefined, sourceName: string): void {
-  if (version === undefined) throw new SnapshotError(sourceName, '"version" is missing (expected 1)');
-  if (version !== SNAPSHOT_VERSION) {
-    throw new SnapshotError(sourceName, `unsupported "version" ${kind(version)}: this flux-graphql reads snapshot version ${SNAPSHOT_VERSION}`);
+function checkVersion(version: Json | undefined, sourceName: string): SnapshotVersion {
+  if (version === undefined) throw new SnapshotError(sourceName, `"version" is missing (expected ${SNAPSHOT_VERSION} or ${SNAPSHOT_DETAILS_VERSION})`);
+  if (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_DETAILS_VERSION) {
+    throw new SnapshotError(sourceName, `unsupported "version" ${kind(version)}: this flux-graphql reads snapshot versions ${SNAPSHOT_VERSION} and ${SNAPSHOT_DETAILS_VERSION}`);
   }
+  return version;
+}
+
+/** A record's "job-info" member, checked; throws RecordProblem. */
+export function checkJobDetails(value: Json): RecordedJobDetails {
+  const where = `"${DETAILS_MEMBER}"`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RecordProblem(`${where} must be an object, got ${kind(value)}`);
+  const texts: Partial<Record<DetailKey, string>> = {};
+  let cut: DetailKey[] = [];
+  for (const key of Object.keys(value)) {
+    const member = value[key] as Json;
+    if (key === CUT_MEMBER) {
+      if (!Array.isArray(member)) throw new RecordProblem(`${where}.cut must be an array of key names, got ${kind(member)}`);
+      cut = member.map((name, i) => {
+        if (typeof name !== 'string' || !DETAIL_KEY_SET.has(name)) throw new RecordProblem(`${where}.cut[${i}] is not a key snapshot --details takes, got ${kind(name)}`);
+        return name as DetailKey;
+      });
+      continue;
+    }
+    if (!DETAIL_KEY_SET.has(key)) throw new RecordProblem(`${where} has an unknown key "${key}"`);
+    if (typeof member !== 'string') throw new RecordProblem(`${where}.${key} must be the stored text (a string), got ${kind(member)}`);
+    texts[key as DetailKey] = member;
+  }
+  for (const key of cut) if (texts[key] !== undefined) throw new RecordProblem(`${where}: "${key}" is both kept and listed as cut`);
+  if (texts.eventlog === undefined) throw new RecordProblem(`${where} has no eventlog (every job has one, and the size bound always keeps it)`);
+  return { texts, cut };
 }
 
 function checkQueues(queues: Json | undefined, sourceName: string): string[] | undefined {
@@ -103,7 +149,7 @@ function checkHeader(fields: JsonObject, sawJobsArray: boolean, sourceName: stri
     fail(`"jobs" must be an array of job records, got ${kind(fields.jobs)}`);
   }
   return {
-    version: SNAPSHOT_VERSION,
+    version: checkVersion(fields.version, sourceName),
     taken: taken as number,
     source: source as string,
     ...(queues === undefined ? {} : { queues }),
@@ -127,10 +173,26 @@ export class SnapshotJobChecker {
 
   /** Checks the next record; returns it with its id as a bigint, or throws SnapshotError. */
   check(value: Json | undefined): SnapshotJobRecord {
+    return this.checkElement(value, false).record;
+  }
+
+  /** Checks the next element of a version 2 snapshot: the record, and its details when it has them. */
+  checkWithDetails(value: Json | undefined): { record: SnapshotJobRecord; details: RecordedJobDetails | undefined } {
+    return this.checkElement(value, true);
+  }
+
+  private checkElement(value: Json | undefined, detailsAllowed: boolean): { record: SnapshotJobRecord; details: RecordedJobDetails | undefined } {
     const index = this.index;
     let record: SnapshotJobRecord;
+    let details: RecordedJobDetails | undefined;
     try {
-      record = checkJobRecord(value);
+      let plain = value;
+      if (detailsAllowed && plain !== null && typeof plain === 'object' && !Array.isArray(plain) && Object.hasOwn(plain, DETAILS_MEMBER)) {
+        const { [DETAILS_MEMBER]: recorded, ...rest } = plain;
+        details = checkJobDetails(recorded as Json);
+        plain = rest;
+      }
+      record = checkJobRecord(plain);
     } catch (error) {
       if (error instanceof RecordProblem) {
         const id = peekJobId(value);
@@ -144,7 +206,7 @@ export class SnapshotJobChecker {
     }
     this.seen.set(record.id, index);
     this.index++;
-    return record;
+    return { record, details };
   }
 }
 
@@ -155,8 +217,8 @@ export interface SnapshotConsumer {
    * document names them after the jobs, or not at all).
    */
   jobsStart?(queues: string[] | undefined): void;
-  /** One checked record, in file order. */
-  job(record: SnapshotJobRecord, index: number): void;
+  /** One checked record, in file order, with its recorded details when the snapshot has them. */
+  job(record: SnapshotJobRecord, index: number, details: RecordedJobDetails | undefined): void;
 }
 
 /**
@@ -168,6 +230,7 @@ export class SnapshotReader {
   private readonly fields: JsonObject = {};
   private readonly checker: SnapshotJobChecker;
   private sawJobsArray = false;
+  private version: SnapshotVersion | undefined;
 
   constructor(
     private readonly sourceName: string,
@@ -177,16 +240,22 @@ export class SnapshotReader {
     this.scanner = new SnapshotScanner({
       member: (key, value) => {
         this.fields[key] = value;
-        if (key === 'version') checkVersion(value, sourceName);
+        if (key === 'version') this.version = checkVersion(value, sourceName);
       },
       jobsStart: () => {
         this.sawJobsArray = true;
-        if (this.fields.version !== undefined) checkVersion(this.fields.version, sourceName);
+        if (this.fields.version !== undefined) this.version = checkVersion(this.fields.version, sourceName);
         consumer.jobsStart?.(checkQueues(this.fields.queues, sourceName));
       },
       job: (value) => {
         const index = this.checker.count;
-        consumer.job(this.checker.check(value), index);
+        // Details are read only when the version, which comes first in files we write, allows them.
+        if (this.version === SNAPSHOT_DETAILS_VERSION) {
+          const { record, details } = this.checker.checkWithDetails(value);
+          consumer.job(record, index, details);
+        } else {
+          consumer.job(this.checker.check(value), index, undefined);
+        }
       },
     });
   }
@@ -216,11 +285,26 @@ export class SnapshotReader {
 
 /** Parses and checks a snapshot's text; `sourceName` (usually the file path) goes into error messages. */
 export function parseSnapshot(text: string, sourceName: string): Snapshot {
-  const jobs: SnapshotJobRecord[] = [];
-  const reader = new SnapshotReader(sourceName, { job: (record) => void jobs.push(record) });
+  const collected = collector();
+  const reader = new SnapshotReader(sourceName, collected.consumer);
   reader.feed(text);
   const { jobCount: _count, ...header } = reader.finish();
-  return { ...header, jobs };
+  return collected.snapshot(header);
+}
+
+/** A consumer keeping every record (and details) in memory. */
+function collector(): { consumer: SnapshotConsumer; snapshot(header: SnapshotHeader): Snapshot } {
+  const jobs: SnapshotJobRecord[] = [];
+  const details = new Map<bigint, RecordedJobDetails>();
+  return {
+    consumer: {
+      job: (record, _index, recorded) => {
+        jobs.push(record);
+        if (recorded !== undefined) details.set(record.id, recorded);
+      },
+    },
+    snapshot: (header) => ({ ...header, jobs, ...(header.version === SNAPSHOT_DETAILS_VERSION ? { details } : {}) }),
+  };
 }
 
 /** "ENOENT: no such file or directory" from a Node file error, without the path we already name. */
@@ -253,7 +337,7 @@ export async function readSnapshotFile(path: string, consumer: SnapshotConsumer)
 
 /** Reads and checks a snapshot file into memory; every failure is a SnapshotError naming the file. */
 export async function loadSnapshot(path: string): Promise<Snapshot> {
-  const jobs: SnapshotJobRecord[] = [];
-  const { jobCount: _count, ...header } = await readSnapshotFile(path, { job: (record) => void jobs.push(record) });
-  return { ...header, jobs };
+  const collected = collector();
+  const { jobCount: _count, ...header } = await readSnapshotFile(path, collected.consumer);
+  return collected.snapshot(header);
 }

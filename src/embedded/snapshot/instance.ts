@@ -10,6 +10,16 @@ import { EmbeddedInstance, type EmbeddedInstanceOptions } from '../embedded-inst
 import { EmbeddedInputError } from '../store/input-error';
 import { readSnapshotFile, SnapshotError, type Snapshot } from './format';
 import type { SnapshotJobRecord } from '../store/record-check';
+import type { RecordedJobDetails } from '../store/recorded-details';
+import type { JobStore } from '../store/job-store';
+
+/** Hands recorded details (snapshot --details) to the jobs the store now holds. */
+function attachDetails(store: JobStore, details: Iterable<[bigint, RecordedJobDetails]>): void {
+  for (const [id, recorded] of details) {
+    const slot = store.lookup(id);
+    if (slot >= 0) store.recorded.set(slot, recorded);
+  }
+}
 
 export type SnapshotClock = 'frozen' | 'running';
 
@@ -82,6 +92,7 @@ export function createSnapshotInstance(snapshot: Snapshot, sourceName: string, o
   instance.service.setInstanceSize(impliedInstanceSize(snapshot));
   try {
     instance.loadRecords(snapshot.jobs);
+    attachDetails(instance.store, snapshot.details ?? []);
   } catch (error) {
     instance.close();
     throw asSnapshotError(error, sourceName, (id) => snapshot.jobs.findIndex((job) => job.id === id));
@@ -116,24 +127,27 @@ export async function openSnapshotInstance(
   // Running jobs with equal t_run keep file order only when added together, last first; the
   // other lists order by their keys alone, so those jobs go in as they are read.
   const running: SnapshotJobRecord[] = [];
+  const runningDetails = new Map<bigint, RecordedJobDetails>();
   const positions = new Map<bigint, number>();
   let instance: EmbeddedInstance | undefined;
   const ensureInstance = (queues: readonly string[]): EmbeddedInstance => (instance ??= newInstance(path, queues, now, options));
   try {
     const header = await readSnapshotFile(path, {
       jobsStart: (queues) => void ensureInstance(queues ?? []),
-      job: (record, index) => {
+      job: (record, index, details) => {
         const target = ensureInstance([]);
         sizes.see(record);
         if (isRunning(record)) {
           running.push(record);
           positions.set(record.id, index);
+          if (details !== undefined) runningDetails.set(record.id, details);
         } else {
           try {
             target.store.ingestRecord(record);
           } catch (error) {
             throw asSnapshotError(error, path, () => index);
           }
+          if (details !== undefined) attachDetails(target.store, [[record.id, details]]);
         }
       },
     });
@@ -147,6 +161,7 @@ export async function openSnapshotInstance(
     } catch (error) {
       throw asSnapshotError(error, path, (id) => positions.get(id) ?? -1);
     }
+    attachDetails(served.store, runningDetails);
     return {
       instance: served,
       summary: { jobs: header.jobCount, taken: header.taken, source: header.source, queues: header.queues ?? [] },

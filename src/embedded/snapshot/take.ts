@@ -3,12 +3,18 @@
  * job-list.job-stats, then every job from one streamed job-list.list with attrs ["all"],
  * written record by record as the responses arrive (job-list builds the whole listing
  * before it sends the first response, so the records are one consistent moment).
+ *
+ * With details, each job's job-info texts are fetched as its record arrives, a bounded number
+ * of jobs in flight, and written with the record in listing order: the snapshot holds at most
+ * that many jobs' details at a time, whatever its size.
  */
 import { Errno } from '../../flux/constants';
 import { FluxRpcError } from '../../flux/errors';
 import type { FluxHandle } from '../../flux/handle';
 import type { Json, JsonObject } from '../../flux/json';
-import { SnapshotError, SnapshotJobChecker } from './format';
+import type { RecordedJobDetails } from '../store/recorded-details';
+import { detailBytes } from './detail-bound';
+import { SNAPSHOT_DETAILS_VERSION, SnapshotError, SnapshotJobChecker, type SnapshotJobRecord, type SnapshotVersion } from './format';
 import { SnapshotStreamWriter, type TextSink } from './writer';
 
 /** The one listing a snapshot is made of: every job, every attribute, in job-list order. */
@@ -21,6 +27,29 @@ export interface TakeSnapshotOptions {
   now?: () => number;
   /** Told about anything the snapshot lacks and why (one sentence each). */
   onNotice?: (text: string) => void;
+  /** Take each job's details too (a version 2 snapshot). */
+  details?: DetailsFetch;
+}
+
+export interface DetailsFetch {
+  /**
+   * The job's details, already bounded; undefined when the job is gone (purged since the
+   * listing). Rejects when the details cannot be taken at all, which fails the snapshot.
+   */
+  fetch(id: bigint): Promise<RecordedJobDetails | undefined>;
+  /** Most jobs whose details are being fetched (or waiting to be written) at once. */
+  inFlight: number;
+}
+
+export interface TakenDetails {
+  /** Jobs written with their details. */
+  jobs: number;
+  /** Of those, jobs over the bound (some keys cut). */
+  cut: number;
+  /** Jobs that vanished before their details could be taken. */
+  missing: number;
+  /** UTF-8 bytes of the texts kept, over all jobs. */
+  bytes: number;
 }
 
 export interface TakenSnapshot {
@@ -29,6 +58,43 @@ export interface TakenSnapshot {
   source: string;
   /** Absent when job-stats was refused (private mode), and so from the file. */
   queues?: string[];
+  /** With details: what was taken of them. */
+  details?: TakenDetails;
+}
+
+/** Records waiting for their details, written in listing order as each one's arrive. */
+class DetailsPipeline {
+  private readonly queue: { record: SnapshotJobRecord; details: Promise<RecordedJobDetails | undefined> }[] = [];
+  readonly taken: TakenDetails = { jobs: 0, cut: 0, missing: 0, bytes: 0 };
+
+  constructor(
+    private readonly fetcher: DetailsFetch,
+    private readonly write: (record: SnapshotJobRecord, details: RecordedJobDetails | undefined) => Promise<void>,
+  ) {}
+
+  async add(record: SnapshotJobRecord): Promise<void> {
+    const details = this.fetcher.fetch(record.id);
+    // Awaited in turn below; until then a failure must not count as unhandled.
+    details.catch(() => undefined);
+    this.queue.push({ record, details });
+    while (this.queue.length >= Math.max(1, this.fetcher.inFlight)) await this.writeFirst();
+  }
+
+  async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.writeFirst();
+  }
+
+  private async writeFirst(): Promise<void> {
+    const { record, details } = this.queue.shift() as (typeof this.queue)[number];
+    const recorded = await details;
+    if (recorded === undefined) this.taken.missing++;
+    else {
+      this.taken.jobs++;
+      if (recorded.cut.length > 0) this.taken.cut++;
+      this.taken.bytes += detailBytes(recorded);
+    }
+    await this.write(record, recorded);
+  }
 }
 
 function isObject(value: Json | undefined): value is JsonObject {
@@ -83,7 +149,16 @@ export async function takeSnapshot(handle: FluxHandle, sink: TextSink, options: 
   try {
     const { queues, total } = await queueNames(handle, source, options.onNotice);
     const taken = now();
-    writer = await SnapshotStreamWriter.start(sink, { taken, source, ...(queues === undefined ? {} : { queues }) });
+    const detailsVersion: { version?: SnapshotVersion } = options.details === undefined ? {} : { version: SNAPSHOT_DETAILS_VERSION };
+    writer = await SnapshotStreamWriter.start(sink, { ...detailsVersion, taken, source, ...(queues === undefined ? {} : { queues }) });
+    const out = writer;
+    const pipeline =
+      options.details === undefined
+        ? undefined
+        : new DetailsPipeline(options.details, async (record, details) => {
+            await out.write(record, details);
+            options.onProgress?.(out.written, total);
+          });
     const checker = new SnapshotJobChecker(source);
     let first = true;
     for await (const payload of handle.rpcStream('job-list.list', SNAPSHOT_LIST_REQUEST)) {
@@ -91,6 +166,10 @@ export async function takeSnapshot(handle: FluxHandle, sink: TextSink, options: 
         throw new SnapshotError(source, 'job-list.list answered without a "jobs" array');
       }
       for (const job of payload.jobs) {
+        if (pipeline !== undefined) {
+          await pipeline.add(checker.check(job));
+          continue;
+        }
         await writer.write(checker.check(job));
         options.onProgress?.(writer.written, total);
       }
@@ -100,9 +179,14 @@ export async function takeSnapshot(handle: FluxHandle, sink: TextSink, options: 
       first = false;
       if (oneShot) break;
     }
+    await pipeline?.drain();
     const jobs = writer.written;
     await writer.close();
-    return { jobs, taken, source, ...(queues === undefined ? {} : { queues }) };
+    if (pipeline !== undefined && pipeline.taken.missing > 0) {
+      const n = pipeline.taken.missing;
+      options.onNotice?.(`${n} ${n === 1 ? 'job was' : 'jobs were'} gone before ${n === 1 ? 'its' : 'their'} details could be taken: written without them`);
+    }
+    return { jobs, taken, source, ...(queues === undefined ? {} : { queues }), ...(pipeline === undefined ? {} : { details: pipeline.taken }) };
   } catch (error) {
     await (writer ?? { abort: () => sink.abort() }).abort();
     throw error;

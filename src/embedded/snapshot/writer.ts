@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { stringifyJson, type Json, type JsonObject } from '../../flux/json';
 import { REAL_ATTRIBUTES, type SnapshotJobRecord } from '../store/record-check';
-import { SNAPSHOT_VERSION } from './format';
+import { DETAIL_KEYS, type RecordedJobDetails } from '../store/recorded-details';
+import { DETAILS_MEMBER, SNAPSHOT_VERSION, type SnapshotVersion } from './format';
 
 /** Nested values (annotations) keep the number form JavaScript gives them; only top-level real attributes are forced to reals. */
 const NO_REAL_KEYS: ReadonlySet<string> = new Set();
@@ -36,7 +37,20 @@ export function stringifyJobRecord(record: JsonObject): string {
   return `{${parts.join(',')}}`;
 }
 
+/** A record's "job-info" member (see format.ts): the texts as JSON strings, then "cut" if any. */
+export function stringifyJobDetails(details: RecordedJobDetails): string {
+  const parts: string[] = [];
+  for (const key of DETAIL_KEYS) {
+    const text = details.texts[key];
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${JSON.stringify(text)}`);
+  }
+  if (details.cut.length > 0) parts.push(`"cut":${JSON.stringify(details.cut)}`);
+  return `{${parts.join(',')}}`;
+}
+
 export interface SnapshotHeader {
+  /** SNAPSHOT_VERSION unless given (SNAPSHOT_DETAILS_VERSION for a snapshot with details). */
+  version?: SnapshotVersion;
   taken: number;
   source: string;
   queues?: readonly string[];
@@ -45,7 +59,7 @@ export interface SnapshotHeader {
 /** The document's opening up to and including `"jobs":[`. */
 export function snapshotPreamble(header: SnapshotHeader): string {
   const fields = [
-    `"version":${SNAPSHOT_VERSION}`,
+    `"version":${header.version ?? SNAPSHOT_VERSION}`,
     `"taken":${formatReal(header.taken)}`,
     `"source":${JSON.stringify(header.source)}`,
   ];
@@ -158,8 +172,11 @@ export class SnapshotStreamWriter {
     return this.count;
   }
 
-  async write(record: SnapshotJobRecord): Promise<void> {
-    await this.sink.write(`${this.count === 0 ? '\n' : ',\n'}${stringifyJobRecord(record)}`);
+  /** Writes one record; `details` only in a snapshot started with SNAPSHOT_DETAILS_VERSION. */
+  async write(record: SnapshotJobRecord, details?: RecordedJobDetails): Promise<void> {
+    let text = stringifyJobRecord(record);
+    if (details !== undefined) text = `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"${DETAILS_MEMBER}":${stringifyJobDetails(details)}}`;
+    await this.sink.write(`${this.count === 0 ? '\n' : ',\n'}${text}`);
     this.count++;
   }
 

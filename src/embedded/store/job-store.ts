@@ -19,6 +19,7 @@ import { importedJob, type ImportedJob } from './record-import';
 import { deriveResourceFields, type ResourceFields } from './resource-fields';
 import type { JobDocuments, JobSink } from './job-documents';
 import { JobTrail } from './job-trail';
+import { RecordedDetails } from './recorded-details';
 
 const MAX_JOBID = (1n << 64n) - 1n;
 
@@ -52,6 +53,8 @@ export class JobStore implements JobSink {
   readonly stats: JobStats;
   /** What job-info needs of each job beyond the job-list record. */
   readonly trail = new JobTrail(this.jobs);
+  /** Details taken from a real instance (snapshot --details), for the jobs that have them. */
+  readonly recorded = new RecordedDetails();
   private readonly docs = new Map<number, JobDocs>();
   private readonly deps = new Map<number, Dependencies>();
   /** Set when an invalidate event removed the job being applied. */
@@ -242,6 +245,7 @@ export class JobStore implements JobSink {
     this.docs.delete(slot);
     this.deps.delete(slot);
     this.trail.forget(slot);
+    this.recorded.forget(slot);
     this.jobs.release(slot);
   }
 

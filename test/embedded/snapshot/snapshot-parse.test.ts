@@ -114,7 +114,7 @@ describe('parseSnapshot refuses, naming the file, the job and the problem', () =
   it.each<[string, (document: JsonObject) => Json, RegExp]>([
     ['a JSON array', () => [], /a snapshot is a JSON object, but the text starts with "\[" at line 1, column 1/],
     ['no version', (d) => ((delete d.version), d), /"version" is missing/],
-    ['version 2', (d) => ({ ...d, version: 2 }), /unsupported "version" number 2: this flux-graphql reads snapshot version 1/],
+    ['version 3', (d) => ({ ...d, version: 3 }), /unsupported "version" number 3: this flux-graphql reads snapshot versions 1 and 2/],
     ['version "1"', (d) => ({ ...d, version: '1' }), /unsupported "version" string 1/],
     ['taken a string', (d) => ({ ...d, taken: 'yesterday' }), /"taken" must be a time in seconds, got string yesterday/],
     ['no source', (d) => ((delete d.source), d), /"source" must be a string, got nothing/],
@@ -128,6 +128,33 @@ describe('parseSnapshot refuses, naming the file, the job and the problem', () =
     expect(error.message).toMatch(/^bad snapshot in\.json: /);
     expect(error.message).toMatch(message);
     expect(error.job).toBeUndefined();
+  });
+
+  it.each<[string, number, Json, string]>([
+    ['in a version 1 file', 1, { eventlog: 'x\n' }, 'unknown attribute "job-info" (job-list has no such attribute)'],
+    ['not an object', 2, 'text', '"job-info" must be an object, got string text'],
+    ['with an unknown key', 2, { eventlog: 'x\n', J: 'y' }, '"job-info" has an unknown key "J"'],
+    ['with a decoded jobspec', 2, { eventlog: 'x\n', jobspec: {} }, '"job-info".jobspec must be the stored text (a string), got an object'],
+    ['without its eventlog', 2, { R: '{}' }, '"job-info" has no eventlog (every job has one, and the size bound always keeps it)'],
+    ['cutting a key it keeps', 2, { eventlog: 'x\n', R: '{}', cut: ['R'] }, '"job-info": "R" is both kept and listed as cut'],
+    ['cutting an unknown key', 2, { eventlog: 'x\n', cut: ['J'] }, '"job-info".cut[0] is not a key snapshot --details takes, got string J'],
+  ])('job details %s', (_what, version, details, problem) => {
+    const document = validDocument();
+    document.version = version;
+    ((document.jobs as JsonObject[])[0] as JsonObject)['job-info'] = details;
+    const error = refusal(stringifyJson(document), 'd.json');
+    expect(error.message).toBe(`bad snapshot d.json: jobs[0] (id 898201812992): ${problem}`);
+  });
+
+  it('job details in a version 2 file are read as given, by id', () => {
+    const document = validDocument();
+    document.version = 2;
+    const details = { eventlog: '{"timestamp":1.0,"name":"submit"}\n', 'guest.output': 'é\n', cut: ['R'] };
+    ((document.jobs as JsonObject[])[0] as JsonObject)['job-info'] = details;
+    const snapshot = parseSnapshot(stringifyJson(document), 'd.json');
+    expect(snapshot.version).toBe(2);
+    expect(snapshot.jobs[0]).not.toHaveProperty('job-info');
+    expect([...(snapshot.details ?? [])]).toEqual([[898201812992n, { texts: { eventlog: details.eventlog, 'guest.output': 'é\n' }, cut: ['R'] }]]);
   });
 
   it('a job without an id, by index', () => {

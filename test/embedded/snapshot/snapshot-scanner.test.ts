@@ -86,14 +86,14 @@ describe('SnapshotReader', () => {
   });
 
   it('refuses a newer version before looking at its jobs', () => {
-    const text = `{"version":2,"taken":1,"source":"s","jobs":[{"not":"a job"}]}`;
-    expect(refusal(() => parseSnapshot(text, 'v2.json')).message).toBe(
-      'bad snapshot v2.json: unsupported "version" number 2: this flux-graphql reads snapshot version 1',
+    const text = `{"version":3,"taken":1,"source":"s","jobs":[{"not":"a job"}]}`;
+    expect(refusal(() => parseSnapshot(text, 'v3.json')).message).toBe(
+      'bad snapshot v3.json: unsupported "version" number 3: this flux-graphql reads snapshot versions 1 and 2',
     );
   });
 
   it.each([
-    ['{}', 'bad snapshot t: "version" is missing (expected 1)'],
+    ['{}', 'bad snapshot t: "version" is missing (expected 1 or 2)'],
     ['', 'bad snapshot t: not valid JSON: the text ends before the snapshot does at line 1, column 1'],
     ['  \n', 'bad snapshot t: not valid JSON: the text ends before the snapshot does at line 2, column 1'],
     ['{"version":1,"taken":1,"source":"s","jobs":[]}\n x', 'bad snapshot t: not valid JSON: unexpected "x" after the end of the snapshot object at line 2, column 2'],
