@@ -2,7 +2,7 @@
  * The selections the issue-10 pairs send: every field of a type (taken from the schema itself,
  * so a field added later is measured too) and the dashboard's columns.
  */
-import { getNamedType, isLeafType, isNonNullType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { getNamedType, isLeafType, isNonNullType, isObjectType, type GraphQLField, type GraphQLObjectType } from 'graphql';
 
 /**
  * Every field of `type` that can be asked for without arguments (arguments with defaults are
@@ -10,14 +10,15 @@ import { getNamedType, isLeafType, isNonNullType, isObjectType, type GraphQLObje
  * levels. Abstract types (interfaces, unions) are left out: what they select depends on the
  * object found.
  */
-export function everyFieldSelection(type: GraphQLObjectType, depth = 2): string {
+export function everyFieldSelection(type: GraphQLObjectType, depth = 2, include: (field: GraphQLField<unknown, unknown>) => boolean = () => true): string {
   const parts: string[] = [];
   for (const field of Object.values(type.getFields())) {
     if (field.args.some((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)) continue;
+    if (!include(field)) continue;
     const named = getNamedType(field.type);
     if (isLeafType(named)) parts.push(field.name);
     else if (isObjectType(named) && depth > 1) {
-      const inner = everyFieldSelection(named, depth - 1);
+      const inner = everyFieldSelection(named, depth - 1, include);
       if (inner !== '') parts.push(`${field.name} { ${inner} }`);
     }
   }

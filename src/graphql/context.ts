@@ -79,16 +79,29 @@ export function processViewer(): Viewer {
 export function createGraphQLContext(options: ContextOptions): GraphQLContext {
   // An instance with its own names for Job.username (embedded, snapshot) is never asked of NSS.
   const ownNames = options.jobInfo?.usernameOf !== undefined;
+  const { handle, onJobBatch, onJobDetailsBatch, userDatabase } = options;
+  // The loaders are made on first use: most requests need one of them or none (a dashboard's
+  // page needs none of them), and each costs a DataLoader with its cache and closures.
+  let jobLoader: JobLoader | undefined;
+  let jobDetails: JobDetailsLoader | undefined;
+  let usernames: UsernameLoader | undefined | null = ownNames ? undefined : null;
   return {
-    handle: options.handle,
+    handle,
     viewer: options.viewer ?? processViewer(),
-    jobLoader: new JobLoader(options.handle, options.onJobBatch),
-    jobDetails: new JobDetailsLoader(options.handle, options.onJobDetailsBatch),
+    get jobLoader(): JobLoader {
+      return (jobLoader ??= new JobLoader(handle, onJobBatch));
+    },
+    get jobDetails(): JobDetailsLoader {
+      return (jobDetails ??= new JobDetailsLoader(handle, onJobDetailsBatch));
+    },
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     pageLimits: options.pageLimits ?? DEFAULT_PAGE_LIMITS,
-    jobInfo: jobInfoWithUsers(options.jobInfo ?? {}, options.userDatabase),
-    userDatabase: options.userDatabase,
-    usernames: ownNames ? undefined : usernameLoaderFor(options.userDatabase),
+    jobInfo: jobInfoWithUsers(options.jobInfo ?? {}, userDatabase),
+    userDatabase,
+    get usernames(): UsernameLoader | undefined {
+      if (usernames === null) usernames = usernameLoaderFor(userDatabase);
+      return usernames;
+    },
     deferredErrors: [],
   };
 }

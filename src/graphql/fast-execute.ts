@@ -13,6 +13,7 @@ import {
   GraphQLObjectType,
   defaultFieldResolver,
   isLeafType,
+  type GraphQLLeafType,
   type ExecutionArgs,
   type ExecutionResult,
   type FieldNode,
@@ -102,6 +103,12 @@ function recorded(context: unknown, node: FieldNode | undefined, source: unknown
 }
 
 /**
+ * Each field's own resolver, without the replay: an attempt resolves each field of each source
+ * once, so it never has anything to replay, and a page of 1,000 jobs saves two map lookups a field.
+ */
+const unreplayedResolvers = new WeakMap<GraphQLField<unknown, unknown>, GraphQLFieldResolver<unknown, unknown>>();
+
+/**
  * The schema with each resolver first replaying what an attempt of this executor recorded for
  * the same field and source; apply once, to the schema both executors run.
  */
@@ -110,6 +117,7 @@ export function withReplayedResolvers(schema: GraphQLSchema): GraphQLSchema {
     if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       const resolve = field.resolve ?? defaultFieldResolver;
+      unreplayedResolvers.set(field, resolve);
       field.resolve = (source, args, context, info) => {
         const earlier = recorded(context, info.fieldNodes[0], source);
         if (earlier === undefined) return resolve(source, args, context, info);
@@ -132,6 +140,18 @@ interface FieldPlan {
    */
   info: GraphQLResolveInfo;
   resolve: GraphQLFieldResolver<unknown, unknown>;
+  /** The field's type when it is a scalar or an enum, nullable or not: its value is serialised on the spot. */
+  leaf: GraphQLLeafType | undefined;
+  nonNull: boolean;
+}
+
+/** One field of an object's selection, its plan made at its first occurrence. */
+interface SelectedField {
+  key: string;
+  nodes: readonly FieldNode[];
+  node: FieldNode;
+  typename: boolean;
+  plan: FieldPlan | undefined;
 }
 
 /** What the attempt's pending work yields once it has given up (nobody reads it). */
@@ -140,7 +160,8 @@ const ABANDONED = Symbol('abandoned');
 class FastExecution {
   /** The fields under each field, by its nodes: the same for every item of a list. */
   private readonly subfields = new WeakMap<readonly FieldNode[], Fields>();
-  private readonly plans = new WeakMap<readonly FieldNode[], FieldPlan>();
+  /** Each selection's fields as a list, made once: walking a Map and looking up a plan per field and item costs more. */
+  private readonly selections = new WeakMap<Fields, SelectedField[]>();
   private readonly record = new AttemptRecord();
   /** The promise whose settling the attempt is reacting to, if it is reacting to one. */
   private reactingTo: RecordedPromise | undefined;
@@ -213,14 +234,29 @@ class FastExecution {
     const node = nodes[0] as FieldNode;
     const field = type.getFields()[node.name.value] as GraphQLField<unknown, unknown> | undefined;
     if (field === undefined) throw NEEDS_GRAPHQL_JS;
-    const plan: FieldPlan = {
+    const nonNull = field.type instanceof GraphQLNonNull;
+    const named = nonNull ? (field.type as GraphQLNonNull<GraphQLOutputType>).ofType : field.type;
+    return {
       field,
       args: field.args.length === 0 && (node.arguments ?? []).length === 0 ? {} : getArgumentValues(field, node, this.context.variableValues),
       info: buildResolveInfo(this.context, field, nodes, type, addPath(path, key, type.name)),
-      resolve: field.resolve ?? defaultFieldResolver,
+      resolve: unreplayedResolvers.get(field) ?? field.resolve ?? defaultFieldResolver,
+      leaf: isLeafType(named) ? named : undefined,
+      nonNull,
     };
-    this.plans.set(nodes, plan);
-    return plan;
+  }
+
+  private selected(fields: Fields): SelectedField[] {
+    let list = this.selections.get(fields);
+    if (list === undefined) {
+      list = [];
+      for (const [key, nodes] of fields) {
+        const node = nodes[0] as FieldNode;
+        list.push({ key, nodes, node, typename: node.name.value === '__typename', plan: undefined });
+      }
+      this.selections.set(fields, list);
+    }
+    return list;
   }
 
   /** Calls the resolver, recording a promise or an exception for graphql-js to replay. */
@@ -243,16 +279,28 @@ class FastExecution {
     // graphql-js builds results on null-prototype objects; so does this.
     const result: Record<string, unknown> = Object.create(null);
     let pending: PromiseLike<void>[] | undefined;
-    for (const [key, nodes] of fields) {
-      const node = nodes[0] as FieldNode;
-      const name = node.name.value;
-      if (name === '__typename') {
+    for (const selected of this.selected(fields)) {
+      const { key, nodes, node } = selected;
+      if (selected.typename) {
         result[key] = type.name;
         continue;
       }
-      const plan = this.plans.get(nodes) ?? this.plan(type, key, nodes, path);
-      const { field, info } = plan;
+      const plan = (selected.plan ??= this.plan(type, key, nodes, path));
+      const { field, info, leaf } = plan;
       const value = this.resolve(plan, node, source);
+      if (leaf !== undefined && !(value instanceof RecordedPromise)) {
+        // What complete() does for a scalar or an enum, without its calls.
+        if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
+        if (value === null || value === undefined) {
+          if (plan.nonNull) throw NEEDS_GRAPHQL_JS;
+          result[key] = null;
+          continue;
+        }
+        const serialized = leaf.serialize(value);
+        if (serialized === null || serialized === undefined) throw NEEDS_GRAPHQL_JS;
+        result[key] = serialized;
+        continue;
+      }
       const completed =
         value instanceof RecordedPromise
           ? value.promise.then(

@@ -185,6 +185,7 @@ const URI_PARTS = /^([A-Za-z][A-Za-z0-9+.-]*):(\/\/[^/?#]*)?([^?#]*)/;
 export class JobInfo {
   private runtimeMemo: number | undefined = undefined;
   private dependenciesMemo: string[] | undefined = undefined;
+  private jobidMemo: string | undefined = undefined;
 
   constructor(
     /** The job object as job-list sent it (id normalised to bigint). */
@@ -200,7 +201,8 @@ export class JobInfo {
 
   /** The ID in F58 ("ƒ..."), as Flux prints it. */
   get jobid(): string {
-    return encodeJobId(this.record.id, 'f58');
+    // Asked by several fields of a job (id, exception, messages): encoded once.
+    return (this.jobidMemo ??= encodeJobId(this.record.id, 'f58'));
   }
 
   /** Undefined when `userid` was not requested. */

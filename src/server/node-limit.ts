@@ -89,10 +89,30 @@ export function countJobNodes(schema: GraphQLSchema, document: DocumentNode, ope
   return countSelection({ schema, fragments, variables: coerced.coerced, defaultPageSize }, operation.selectionSet, root, 1, false, new Set());
 }
 
+/** True when a request passes no variables: its count then depends on the document alone. */
+function noVariables(variables: Record<string, unknown> | null | undefined): boolean {
+  if (variables === null || variables === undefined) return true;
+  for (const _name in variables) return false;
+  return true;
+}
+
 export function useNodeLimit(options: { maxNodes: number; defaultPageSize: number }): Plugin {
+  // Counts of requests without variables, by document (yoga's parser cache hands the same
+  // document to every request of the same text) and operation: a dashboard asks the same again.
+  const counts = new WeakMap<DocumentNode, Map<string, number | undefined>>();
+  const count = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | undefined => {
+    if (!noVariables(variables)) return countJobNodes(schema, document, operationName, variables, options.defaultPageSize);
+    let byOperation = counts.get(document);
+    if (byOperation === undefined) counts.set(document, (byOperation = new Map()));
+    const key = operationName ?? '';
+    if (byOperation.has(key)) return byOperation.get(key);
+    const counted = countJobNodes(schema, document, operationName, variables, options.defaultPageSize);
+    byOperation.set(key, counted);
+    return counted;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const asked = countJobNodes(args.schema, args.document, args.operationName, args.variableValues ?? undefined, options.defaultPageSize);
+      const asked = count(args.schema, args.document, args.operationName, args.variableValues ?? undefined);
       if (asked === undefined || asked <= options.maxNodes) return;
       setResultAndStopExecution({
         errors: [

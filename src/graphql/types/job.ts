@@ -61,7 +61,7 @@ JobRef.implement({
       extensions: sources('id'),
       description: 'The job ID in the given encoding (F58 by default).',
       args: { encoding: t.arg({ type: JobIdEncodingEnum, required: true, defaultValue: 'f58' }) },
-      resolve: (job, args) => encodeWith(job.record.id, args.encoding),
+      resolve: (job, args) => (args.encoding === 'f58' ? job.info.jobid : encodeWith(job.record.id, args.encoding)),
     }),
     userid: t.field({
       extensions: sources('userid'),
