@@ -37,23 +37,28 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+/** How a resolver's promise settled. */
+type Outcome = { value: unknown } | { reason: unknown };
+
 /**
  * A promise a resolver answered with during an attempt, and how far the attempt got with it.
- * When graphql-js takes over, it should see each promise settle when it would have under
- * graphql-js alone, relative to the others:
- * - if the attempt gave up before any promise settled, every promise is still pending: it gets
- *   each one itself;
+ * When graphql-js takes over, it should react to each promise in the order it would have under
+ * graphql-js alone, which is the order in which the attempt reacts to them (it attached first):
+ * - if the attempt gave up before any promise settled, every promise is still pending: graphql-js
+ *   gets each one itself;
  * - the promise whose settling made the attempt give up (the trigger) settled just before: it
- *   gets it itself, and reacts to it first;
- * - a promise the attempt had already reacted to is one graphql-js alone would have reacted to
- *   by now, cleanly: it gets its value at once, so it catches up with no turns of its own;
- * - any other may have settled after the trigger without the attempt having seen it yet: it
- *   gets a promise that follows one turn later, so that it reacts to it after the trigger.
+ *   gets it itself, and reacts to it one turn later;
+ * - a promise the attempt had reacted to before is one graphql-js alone would have reacted to by
+ *   now, cleanly: it gets its value at once, so it catches up with no turns of its own;
+ * - any other (pending, or settled after the trigger with the attempt's reaction still to come)
+ *   it gets as a follower that the attempt's reaction settles, so it reacts one turn after that,
+ *   in the order the promises settled.
  */
 class RecordedPromise {
-  reacted = false;
+  /** Set by the attempt's reaction. */
+  outcome: Outcome | undefined;
   trigger = false;
-  value: unknown;
+  private follower: { promise: Promise<unknown>; settle: (outcome: Outcome) => void } | undefined;
 
   constructor(
     readonly promise: PromiseLike<unknown>,
@@ -62,13 +67,26 @@ class RecordedPromise {
 
   replay(): unknown {
     if (!this.attempt.gaveUpAfterSettling || this.trigger) return this.promise;
-    if (this.reacted) return this.value;
-    return this.promise.then(follow);
+    const outcome = this.outcome;
+    if (outcome === undefined) return (this.follower ??= follower()).promise;
+    // Reacted to by the attempt, before it gave up (so cleanly) or after graphql-js took over.
+    if ('value' in outcome) return outcome.value;
+    return Promise.reject(outcome.reason);
+  }
+
+  /** The attempt's reaction: after it gave up, it is the moment graphql-js's follower settles. */
+  settled(outcome: Outcome): void {
+    this.outcome = outcome;
+    this.follower?.settle(outcome);
   }
 }
 
-function follow(value: unknown): unknown {
-  return value;
+function follower(): { promise: Promise<unknown>; settle: (outcome: Outcome) => void } {
+  let settle: (outcome: Outcome) => void = () => undefined;
+  const promise = new Promise<unknown>((resolve, reject) => {
+    settle = (outcome) => ('value' in outcome ? resolve(outcome.value) : reject(outcome.reason));
+  });
+  return { promise, settle };
 }
 
 type Recorded = RecordedPromise | { thrown: unknown };
@@ -205,14 +223,13 @@ class FastExecution {
   }
 
   /** The attempt's reaction to a resolver's promise: completes its value, or gives up. */
-  private reactTo(recorded: RecordedPromise, settled: { value: unknown } | undefined, complete: (value: unknown) => unknown): unknown {
+  private reactTo(recorded: RecordedPromise, outcome: Outcome, complete: (value: unknown) => unknown): unknown {
+    recorded.settled(outcome);
     if (this.gaveUp) return ABANDONED;
     this.reactingTo = recorded;
     try {
-      if (settled === undefined) return this.giveUp();
-      recorded.reacted = true;
-      recorded.value = settled.value;
-      return complete(settled.value);
+      if (!('value' in outcome)) return this.giveUp();
+      return complete(outcome.value);
     } catch {
       return this.giveUp();
     } finally {
@@ -304,8 +321,8 @@ class FastExecution {
       const completed =
         value instanceof RecordedPromise
           ? value.promise.then(
-              (resolved) => this.reactTo(value, { value: resolved }, (done) => this.complete(field.type, nodes, done, info.path, info)),
-              () => this.reactTo(value, undefined, ignoreValue),
+              (resolved: unknown) => this.reactTo(value, { value: resolved }, (done) => this.complete(field.type, nodes, done, info.path, info)),
+              (reason: unknown) => this.reactTo(value, { reason }, ignoreValue),
             )
           : this.complete(field.type, nodes, value, info.path, info);
       if (isPromiseLike(completed)) {

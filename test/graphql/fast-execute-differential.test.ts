@@ -303,13 +303,20 @@ const EVERY_JOB_FIELD: Selection[] = [
   { ...plainField('exception'), selections: EXCEPTION_LEAVES.map(plainField) },
 ];
 
-const encodingArg = valueOf(
-  [...ENCODINGS, 'WORDS'],
-  [
-    { type: 'JobIdEncoding!', values: ['DEC', 'KVS', 'WORDS', 'dec', MISSING] },
-    { type: 'JobIdEncoding', values: ['HEX', null, MISSING, 7] },
-  ],
-).map((value): [string, Value][] => [['encoding', value]]);
+/**
+ * jobid's argument; with `failing`, also the encodings that fail the field (WORDS, an explicit
+ * null). Those fail it for every job alike, and are asked for outside lists only: in a list, a
+ * failure after a pending field (username) in every item, plus a job whose record breaks a
+ * field before that, makes graphql's executor itself leave a rejection unhandled (its
+ * completeListValue stops at the synchronous error of a later item without waiting for the
+ * earlier ones), which ends the process under either executor.
+ */
+function encodingArg(failing: boolean): fc.Arbitrary<[string, Value][]> {
+  return valueOf(failing ? [...ENCODINGS, 'WORDS'] : ENCODINGS, [
+    { type: 'JobIdEncoding!', values: failing ? ['DEC', 'KVS', 'WORDS', 'dec', MISSING] : ['DEC', 'KVS', 'dec', MISSING] },
+    { type: 'JobIdEncoding', values: failing ? ['HEX', null, MISSING, 7] : ['HEX', MISSING, 7] },
+  ]).map((value): [string, Value][] => [['encoding', value]]);
+}
 
 /** Named fragments a case may spread; their bodies are generated for each case. */
 const JOB_FRAGMENTS = [
@@ -325,15 +332,18 @@ const spread = (names: readonly string[]): fc.Arbitrary<Selection> =>
 const inline = (on: readonly (string | undefined)[], selections: fc.Arbitrary<Selection[]>): fc.Arbitrary<Selection> =>
   fc.record({ kind: fc.constant('inline' as const), on: fc.constantFrom(...on), directives, selections });
 
-/** Selections on a Job; `depth` bounds nesting of fragments. Fragment bodies (`inFragment`) spread none. */
-function jobSelections(depth: number, inFragment = false): fc.Arbitrary<Selection[]> {
+/**
+ * Selections on a Job; `depth` bounds nesting of fragments. Fragment bodies (`inFragment`) spread
+ * none; `failingEncodings` for a job outside lists (see encodingArg).
+ */
+function jobSelections(depth: number, inFragment = false, failingEncodings = false): fc.Arbitrary<Selection[]> {
   const options: fc.WeightedArbitrary<Selection>[] = [
     { weight: 10, arbitrary: fc.constantFrom(...JOB_LEAVES).chain((name) => field(name)) },
-    { weight: 2, arbitrary: field('jobid', { args: fc.oneof(fc.constant<[string, Value][]>([]), encodingArg) }) },
+    { weight: 2, arbitrary: field('jobid', { args: fc.oneof(fc.constant<[string, Value][]>([]), encodingArg(failingEncodings)) }) },
     { weight: 2, arbitrary: field('exception', { selections: oneOrMore(fc.constantFrom(...EXCEPTION_LEAVES).chain((name) => field(name)), 4) }) },
     { weight: 1, arbitrary: fc.constant<Selection>({ kind: 'inline', on: undefined, directives: [], selections: EVERY_JOB_FIELD }) },
   ];
-  if (depth > 0) options.push({ weight: 2, arbitrary: inline(['Job', undefined], jobSelections(depth - 1, inFragment)) });
+  if (depth > 0) options.push({ weight: 2, arbitrary: inline(['Job', undefined], jobSelections(depth - 1, inFragment, failingEncodings)) });
   options.push({ weight: 1, arbitrary: inline(['Node'], oneOrMore(fc.constantFrom('id', '__typename').chain((name) => field(name)), 2)) });
   if (!inFragment) options.push({ weight: 2, arbitrary: spread(JOB_FRAGMENTS.map((fragment) => fragment.name)) });
   return oneOrMore(fc.oneof(...options), 6);
@@ -473,7 +483,7 @@ function jobIdArg(pools: Pools, type: 'JobID!' | 'ID!'): fc.Arbitrary<Value> {
 function rootSelection(pools: Pools, inFragment: boolean): fc.Arbitrary<Selection> {
   const options: fc.WeightedArbitrary<Selection>[] = [
     { weight: 8, arbitrary: field('jobs', { args: jobsArgs(pools), selections: connectionSelections }) },
-    { weight: 4, arbitrary: field('job', { args: jobIdArg(pools, 'JobID!').map((id): [string, Value][] => [['id', id]]), selections: jobSelections(2) }) },
+    { weight: 4, arbitrary: field('job', { args: jobIdArg(pools, 'JobID!').map((id): [string, Value][] => [['id', id]]), selections: jobSelections(2, false, true) }) },
     { weight: 2, arbitrary: field('node', { args: jobIdArg(pools, 'ID!').map((id): [string, Value][] => [['id', id]]), selections: nodeSelections(false) }) },
     {
       weight: 2,
@@ -691,6 +701,18 @@ describe('the lean executor answers as graphql-js does', () => {
     {
       found: 'the same, a cursor of no query against one of another query',
       query: (p) => `{ a: jobs(first: 3, before: "eyJ2IjoxfQ", user: ${JSON.stringify(p.users[1])}) { edges { cursor } } b: jobs(filters: INACTIVE, before: ${JSON.stringify(p.cursors[0])}) { totalCount } }`,
+    },
+    {
+      found: 'graphql-js reacted to the promises that settled after the trigger in the order of the query, not the order they settled (an error of node(id:) before one of a later job(id:))',
+      query: (p) => `{ a: job(id: ${p.troubledIds[1]}) { tCleanup } n: node(id: ${p.troubledIds[0]}) { ... on Job { stateSingle userid } } b: job(id: ${p.troubledIds[1]}) { bank } }`,
+    },
+    {
+      found: 'the same, so a lookup that timed out was missing from the errors of an answer whose data a bad constraint nulled',
+      query: (p) => `{ j: job(id: ${p.troubledIds[2]}) { id } jobs(constraint: "not a constraint", first: 5) { __typename } n: node(id: ${p.knownIds[0]}) { id } }`,
+    },
+    {
+      found: 'the same, so a failed lookup was in the errors of an answer whose data a bad queue nulled, where graphql-js alone had answered before it failed',
+      query: () => `{ s: jobStats(queue: ["nope"]) { total } n: node(id: 18446744073709551615) { id } }`,
     },
   ];
 
