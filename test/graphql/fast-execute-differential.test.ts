@@ -1,7 +1,9 @@
 /**
  * The lean executor (src/graphql/fast-execute.ts) against graphql's own: random queries over the
  * real schema go to two apps on the same instance, one with fastExecution and one without, and
- * must get the same HTTP status, the same body byte for byte and the same RPCs. The queries mix
+ * must get the same HTTP status and content type, the same body byte for byte (but for the errors
+ * graphql-js itself reports or not as timing goes: withoutShadowedErrors) and the same RPCs. The
+ * queries mix
  * every Job field, aliases, named and inline fragments, @include/@skip, variables good and bad,
  * bad IDs and cursors, and jobs whose lookups fail or whose records lack required attributes
  * (errors in the middle of lists, nulls bubbling up through non-null fields).
@@ -682,11 +684,8 @@ describe('the lean executor answers as graphql-js does', () => {
   const troubles = new Map<bigint, Trouble>();
   const pair = workloadAppPair({ jobs: 60, seed: 12, pageLimits: { defaultPageSize: 4, maxPageSize: 20 }, wrapHandle: (inner) => new TroubledHandle(inner, troubles) });
   let pools: Pools;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
   beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
     const records = await pair.fast.list({ attrs: ['name'] });
     const ids = records.map((record) => record.id);
     const [known0, known1, broken, known3, known4, refused, timedOut, malformed] = ids as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
@@ -749,11 +748,10 @@ describe('the lean executor answers as graphql-js does', () => {
     };
   });
 
-  afterAll(() => {
-    process.off('unhandledRejection', onUnhandled);
-  });
-
-  /** Mismatches the generated queries found, each fixed in fast-execute.ts. */
+  /**
+   * Mismatches the generated queries found, each fixed in fast-execute.ts. A rejection nobody
+   * handles fails the test it happens in (jest's own check; answer() waits past it).
+   */
   const regressions: { found: string; query: (ids: Pools) => string; variables?: Record<string, unknown> }[] = [
     {
       found: 'a field that failed while the attempt gave up at a later one was a rejection nobody handled (which ends a Node process)',
@@ -798,7 +796,6 @@ describe('the lean executor answers as graphql-js does', () => {
     const fast = await answer(pair.fast, body);
     const graphqlJs = await answer(pair.graphqlJs, body);
     expect(comparable(fast, body, 'inOrder')).toEqual(comparable(graphqlJs, body, 'inOrder'));
-    expect(unhandled).toEqual([]);
   });
 
   it('gives the same status, body and RPCs for generated queries', async () => {
@@ -820,7 +817,6 @@ describe('the lean executor answers as graphql-js does', () => {
       ),
       { numRuns: 300 },
     );
-    expect(unhandled).toEqual([]);
     // What the generated requests were: executed (status 200), answered without errors, with errors compared out.
     process.stdout.write(`differential: ${JSON.stringify(seen)}\n`);
     // Some 10 s on an idle machine; the bound is for a busy one.
