@@ -16,6 +16,7 @@ import { serveBroker } from '../embedded/wire/broker';
 import { withLatency } from '../embedded/wire/latency';
 import { openSnapshotEmbedded } from './snapshot-backend';
 import { setUpIdentity } from './auth/identity-setup';
+import { keepServingOnUnhandledRejections } from './unhandled-rejections';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -140,7 +141,10 @@ export async function serveBackend(backend: Backend, settings: ServeSettings, op
     await closeServer(server, (settings.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000);
     await backend.close();
   };
-  if (options.handleSignals !== false) onSignals(close, log);
+  if (options.handleSignals !== false) {
+    onSignals(close, log);
+    keepServingOnUnhandledRejections(logger);
+  }
   if (options.announce !== false) {
     log(`flux-graphql: backend ${backend.description}`);
     log(`flux-graphql: GraphiQL at ${url}`);

@@ -9,11 +9,13 @@
  */
 import '../production-mode';
 import cluster from 'node:cluster';
+import pino from 'pino';
 import { openBackend, type Backend } from '../backend';
 import { ServerMetrics } from '../metrics';
 import { serveBackend, type RunningServer } from '../start';
 import { asClusterMessage, clusterMessage, sendToPrimary, takeStartSettings, type WorkerStart } from './messages';
 import { openSharedInstanceBackend } from './shared-instance';
+import { keepServingOnUnhandledRejections } from '../unhandled-rejections';
 
 /** How long a worker waits for the primary's sum of the workers' metrics before GET /metrics fails with 503. */
 const METRICS_ANSWER_TIMEOUT_MS = 10_000;
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
   // An operator's signal (or the terminal's Ctrl-C, which reaches the whole process group) drains this worker as the primary's word does.
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  keepServingOnUnhandledRejections(pino({ base: { worker: worker.id }, timestamp: pino.stdTimeFunctions.isoTime }));
 
   try {
     backend = shared === undefined ? await openBackend(settings) : await openSharedInstanceBackend(shared);
