@@ -13,7 +13,7 @@ import { serveBroker, type RunningBroker } from '../../src/embedded/wire/broker'
 import { openEmbeddedInstance, type EmbeddedBackend } from '../../src/server/backend';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
 import { createAuthenticator } from '../../src/server/auth/authenticator';
-import { setUpIdentity } from '../../src/server/auth/identity-setup';
+import { embeddedIdentity } from '../support/embedded-identity';
 import type { ServerUser } from '../../src/server/server-user';
 import { ownerOf } from '../../src/server/server-user';
 
@@ -60,15 +60,7 @@ async function allJobs(app: FluxGraphQLApp, user: string, pageSize = 40): Promis
 type Case = { name: string; open(): Promise<{ app: (admins?: string[]) => Promise<FluxGraphQLApp>; everyJob: JobRow[]; users: { name: string; uid: number }[]; owner: ServerUser; close(): Promise<void> }> };
 
 async function identityFor(embedded: EmbeddedBackend, handle: FluxHandle = embedded.instance.handle(), serverUser: ServerUser = ownerOf(embedded), admins: string[] = [], ownJobsOnly = false) {
-  return setUpIdentity({
-    access: { auth: { mode: 'trusted-header', header: 'X-Remote-User', trustedProxies: ['127.0.0.1'] }, admins, ownJobsOnly },
-    host: '127.0.0.1',
-    allowAnonymous: false,
-    handle,
-    serverUser,
-    ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
-    warn: () => undefined,
-  });
+  return embeddedIdentity(embedded, { handle, serverUser, admins, ownJobsOnly });
 }
 
 async function appOn(handle: FluxHandle, embedded: EmbeddedBackend, serverUser: ServerUser, admins: string[], ownJobsOnly = false): Promise<FluxGraphQLApp> {

@@ -10,9 +10,8 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'j
 import { openEmbeddedInstance, type EmbeddedBackend } from '../../src/server/backend';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
 import { AuthSetupError } from '../../src/server/auth/authenticator';
-import { setUpIdentity } from '../../src/server/auth/identity-setup';
+import { embeddedIdentity } from '../support/embedded-identity';
 import type { AuthSettings } from '../../src/server/auth/auth-settings';
-import { ownerOf } from '../../src/server/server-user';
 
 let dir: string;
 let embedded: EmbeddedBackend;
@@ -44,15 +43,7 @@ afterAll(async () => {
 
 async function appWith(auth: AuthSettings): Promise<FluxGraphQLApp> {
   const handle = embedded.instance.handle();
-  const identity = await setUpIdentity({
-    access: { auth, admins: [], ownJobsOnly: false },
-    host: '127.0.0.1',
-    allowAnonymous: false,
-    handle,
-    serverUser: ownerOf(embedded),
-    ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
-    warn: () => undefined,
-  });
+  const identity = await embeddedIdentity(embedded, { auth, handle });
   return createApp({ handle, logging: false, identity });
 }
 

@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { openEmbeddedInstance, type EmbeddedBackend } from '../../src/server/backend';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
-import { setUpIdentity } from '../../src/server/auth/identity-setup';
+import { embeddedIdentity } from '../support/embedded-identity';
 import type { AuthSettings } from '../../src/server/auth/auth-settings';
-import { ownerOf } from '../../src/server/server-user';
 import { CSRF_HEADER } from '../../src/server/csrf-prevention';
 
 interface GraphQLBody {
@@ -315,15 +314,7 @@ const GOOD_QUERY = '{ viewer { username admin } jobs(first: 3) { totalCount node
 
 async function appWith(auth: AuthSettings): Promise<FluxGraphQLApp> {
   const handle = embedded.instance.handle();
-  const identity = await setUpIdentity({
-    access: { auth, admins: [], ownJobsOnly: false },
-    host: '127.0.0.1',
-    allowAnonymous: false,
-    handle,
-    serverUser: ownerOf(embedded),
-    ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
-    warn: () => undefined,
-  });
+  const identity = await embeddedIdentity(embedded, { auth, handle });
   // One request per user at a time: a refusal that kept its slot would fail the next request.
   return createApp({ handle, logging: false, identity, maxConcurrentPerUser: 1, jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf } });
 }

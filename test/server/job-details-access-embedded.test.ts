@@ -18,7 +18,7 @@ import { serveBroker } from '../../src/embedded/wire/broker';
 import type { Respond, ServiceRequest } from '../../src/embedded/service/service-types';
 import { openEmbeddedInstance, type EmbeddedBackend } from '../../src/server/backend';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
-import { setUpIdentity } from '../../src/server/auth/identity-setup';
+import { embeddedIdentity } from '../support/embedded-identity';
 import { ownerOf, type ServerUser } from '../../src/server/server-user';
 import { RecordingHandle } from '../graphql/recording-handle';
 
@@ -116,15 +116,7 @@ async function overWire(privateMode: boolean): Promise<Setup> {
 async function appFor(setup: Setup, admins: string[] = []): Promise<FluxGraphQLApp> {
   const handle: FluxHandle = setup.handle;
   const { embedded } = setup;
-  const identity = await setUpIdentity({
-    access: { auth: { mode: 'trusted-header', header: 'X-Remote-User', trustedProxies: ['127.0.0.1'] }, admins, ownJobsOnly: false },
-    host: '127.0.0.1',
-    allowAnonymous: false,
-    handle,
-    serverUser: setup.owner,
-    ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
-    warn: () => undefined,
-  });
+  const identity = await embeddedIdentity(embedded, { handle, serverUser: setup.owner, admins });
   return createApp({ handle, logging: false, identity, jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf } });
 }
 

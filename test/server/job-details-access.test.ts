@@ -9,8 +9,7 @@
 import { Role } from '../../src/flux/constants';
 import { openEmbeddedInstance, type EmbeddedBackend } from '../../src/server/backend';
 import { createApp, type FluxGraphQLApp } from '../../src/server/app';
-import { setUpIdentity } from '../../src/server/auth/identity-setup';
-import { ownerOf } from '../../src/server/server-user';
+import { embeddedIdentity } from '../support/embedded-identity';
 import { createFakeJobInfo, documentsOf, withFakeJobInfo, type FakeJobInfo } from '../support/fake-job-info';
 import { recordedJob } from '../support/job-info-fixtures';
 
@@ -35,15 +34,7 @@ describe('job details and who asks', () => {
 
   async function appFor(options: { admins?: string[]; ownJobsOnly?: boolean } = {}): Promise<FluxGraphQLApp> {
     const handle = withFakeJobInfo(embedded.instance.handle(), fake, embedded.instance.ownerUserid);
-    const identity = await setUpIdentity({
-      access: { auth: { mode: 'trusted-header', header: 'X-Remote-User', trustedProxies: ['127.0.0.1'] }, admins: options.admins ?? [], ownJobsOnly: options.ownJobsOnly === true },
-      host: '127.0.0.1',
-      allowAnonymous: false,
-      handle,
-      serverUser: ownerOf(embedded),
-      ...(embedded.userDatabase === undefined ? {} : { userDatabase: embedded.userDatabase }),
-      warn: () => undefined,
-    });
+    const identity = await embeddedIdentity(embedded, { handle, ...options });
     return createApp({ handle, logging: false, identity, jobInfo: { now: embedded.instance.now, usernameOf: embedded.usernameOf } });
   }
 
