@@ -14,14 +14,10 @@
  * main eventlog whose owner job-info has not cached yet; this service answers EPERM instead.
  */
 import { Errno, FLUX_USERID_UNKNOWN, Role } from '../../flux/constants';
+import { WatchFlag } from '../../flux/job-info-protocol';
 import type { JobStore } from '../store/job-store';
 import { JobDirectory, keyPath, type KvsLookup } from '../details/job-directory';
 import type { Respond } from './service-types';
-
-export const WatchFlag = {
-  WAITCREATE: 1,
-  INITIAL_SENTINEL: 2,
-} as const;
 
 /** job-info builds the watched key into a 128-byte buffer: "job.<19 chars>." + path. */
 const MAX_WATCH_PATH_BYTES = 128 - 'job.0000.0000.0000.0000.'.length - 1;

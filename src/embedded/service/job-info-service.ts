@@ -8,28 +8,25 @@
  * own, else EPERM. Whether a job exists is decided first, so anyone can learn that an ID exists.
  */
 import { Errno, Role } from '../../flux/constants';
+import { JobInfoErrorText, LookupFlag, WatchFlag } from '../../flux/job-info-protocol';
 import type { Json, JsonObject } from '../../flux/json';
 import { JobDirectory, currentText, keyPath } from '../details/job-directory';
 import type { JobStore } from '../store/job-store';
 import { decodeRequestPayload, unpackFields } from '../wire/request-payload';
-import { EventlogWatches, WatchFlag, mayRead } from './eventlog-watches';
+import { EventlogWatches, mayRead } from './eventlog-watches';
 import type { Respond, ServiceRequest } from './service-types';
-
-export const LookupFlag = {
-  JSON_DECODE: 1,
-  CURRENT: 2,
-} as const;
 
 /** job-info builds each looked-up key into a 64-byte buffer: "job.<19 chars>." + key + NUL. */
 const MAX_LOOKUP_KEY_BYTES = 64 - 'job.0000.0000.0000.0000.'.length - 1;
 
-const ERRSTR: Readonly<Record<string, string>> = {
-  missing: 'key not found',
-  directory: 'Is a directory',
-  'not-directory': 'Not a directory',
+/** The error text of a key that has no value, by why (each names the key first, as job-info does). */
+const ERRSTR: Readonly<Record<string, (key: string) => string>> = {
+  missing: JobInfoErrorText.keyNotFound,
+  directory: (key) => `${key}: Is a directory`,
+  'not-directory': (key) => `${key}: Not a directory`,
   // Jobs loaded from a snapshot taken with --details (see store/recorded-details.ts).
-  cut: 'not kept in this snapshot (the job\'s details were over snapshot --max-detail-bytes)',
-  unrecorded: 'not recorded in this snapshot (snapshot --details takes eventlog, jobspec, R, guest.exec.eventlog and guest.output)',
+  cut: (key) => `${key}: not kept in this snapshot (the job's details were over snapshot --max-detail-bytes)`,
+  unrecorded: (key) => `${key}: not recorded in this snapshot (snapshot --details takes eventlog, jobspec, R, guest.exec.eventlog and guest.output)`,
 };
 const ERRNUM: Readonly<Record<string, number>> = {
   missing: Errno.ENOENT,
@@ -120,15 +117,15 @@ export class JobInfoService {
     }
     const id = BigInt.asUintN(64, fields.values.get('id') as bigint);
     const slot = this.store.lookup(id);
-    if (slot < 0) return respond({ errnum: Errno.ENOENT, errstr: 'invalid job id' });
+    if (slot < 0) return respond({ errnum: Errno.ENOENT, errstr: JobInfoErrorText.UNKNOWN_JOB });
     const dir = new JobDirectory(this.store, slot, this.owner);
-    if (!mayRead(request, dir.userid)) return respond({ errnum: Errno.EPERM, errstr: 'access is restricted to job/instance owner' });
+    if (!mayRead(request, dir.userid)) return respond({ errnum: Errno.EPERM, errstr: JobInfoErrorText.NOT_OWNER });
 
     const answer: JsonObject = { id: this.store.jobs.idJson(slot) };
     for (const key of keys) {
       if (Object.hasOwn(answer, key) && key !== 'id') continue; // a key asked for twice is looked up once
       const found = dir.lookup(keyPath(key));
-      if (found.kind !== 'value') return respond({ errnum: ERRNUM[found.kind] as number, errstr: `${key}: ${ERRSTR[found.kind] as string}` });
+      if (found.kind !== 'value') return respond({ errnum: ERRNUM[found.kind] as number, errstr: (ERRSTR[found.kind] as (key: string) => string)(key) });
       const document = key === 'jobspec' || key === 'R';
       if (!document) {
         answer[key] = found.text;
