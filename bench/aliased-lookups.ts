@@ -4,11 +4,9 @@
  * makes the 100 lookups one batch of list-id RPCs in flight together, so the pair measures what
  * the server spends per looked-up job beyond the one round trip both pay.
  */
-import { openHandle } from '../src/flux/connect';
-import type { JobIdInput } from '../src/joblist';
 import { benchConfigFrom, type BenchConfig } from './bench-config';
 import { HttpGraphQLClient } from './http-client';
-import { aliasedLookupQuery, LOOKUPS, spreadIds } from './id-lookups';
+import { aliasedLookupQuery, LOOKUPS, spreadIdsAt } from './id-lookups';
 import { benchCase, expectEqual, formatMs, note, sampleCases, spread, table, timingOf } from './measure';
 import { formatRatioSummary, formatTarget, pairedRatios, reportPair, summarizeRatios, verdict, type RatioTarget } from './ratios';
 import { DASHBOARD_JOB_FIELDS } from './selection';
@@ -21,20 +19,11 @@ const LIST_ID = 'job-list.list-id';
 /** The fields of the "Lookups by ID" table's query, and the dashboard's. */
 const FIELD_SETS: readonly string[] = ['id state name', DASHBOARD_JOB_FIELDS];
 
-async function idsOf(fluxUri: string): Promise<JobIdInput[]> {
-  const handle = await openHandle(fluxUri);
-  try {
-    return await spreadIds(handle);
-  } finally {
-    await handle.close();
-  }
-}
-
 export async function runAliasedLookups(config: BenchConfig): Promise<void> {
   const served = await serveDataset(config, { name: 'aliased-lookups', latencyMs: LATENCY_MS });
   const client = new HttpGraphQLClient(served.server.url);
   try {
-    const ids = await idsOf(served.fluxUri);
+    const ids = await spreadIdsAt(served.fluxUri);
     const found = async (query: string): Promise<number> =>
       Object.values(await client.data<Record<string, { id: string } | null>>(query)).filter((job) => job !== null).length;
     const before = okRpcCount(await fetchMetrics(served.server.url), LIST_ID);

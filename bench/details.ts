@@ -4,11 +4,10 @@
  * all in flight at once, so the 100 wait together for about one round trip; the ratio shows what
  * the server spends per job beyond it.
  */
-import { openHandle } from '../src/flux/connect';
 import type { JobIdInput } from '../src/joblist';
 import { benchConfigFrom, type BenchConfig } from './bench-config';
 import { HttpGraphQLClient } from './http-client';
-import { LOOKUPS, spreadIds } from './id-lookups';
+import { LOOKUPS, spreadIdsAt } from './id-lookups';
 import { encodeJobId } from '../src/flux/jobid';
 import { benchCase, expectEqual, formatMs, note, sampleCases, spread, table, timingOf } from './measure';
 import { formatRatioSummary, pairedRatios, summarizeRatios } from './ratios';
@@ -23,20 +22,11 @@ function eventlogQuery(ids: readonly JobIdInput[]): string {
   return `{ ${ids.map((id, k) => `j${k}: job(id: "${encodeJobId(id.id)}") { eventlog { timestamp name context } }`).join(' ')} }`;
 }
 
-async function idsOf(fluxUri: string): Promise<JobIdInput[]> {
-  const handle = await openHandle(fluxUri);
-  try {
-    return await spreadIds(handle);
-  } finally {
-    await handle.close();
-  }
-}
-
 export async function runDetails(config: BenchConfig): Promise<void> {
   const served = await serveDataset(config, { name: 'details', latencyMs: LATENCY_MS });
   const client = new HttpGraphQLClient(served.server.url);
   try {
-    const ids = await idsOf(served.fluxUri);
+    const ids = await spreadIdsAt(served.fluxUri);
     const eventlogs = async (query: string): Promise<number> =>
       Object.values(await client.data<Record<string, { eventlog: unknown[] | null } | null>>(query)).filter((job) => (job?.eventlog?.length ?? 0) > 0).length;
     const before = okRpcCount(await fetchMetrics(served.server.url), LOOKUP);

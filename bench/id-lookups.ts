@@ -32,6 +32,16 @@ export async function spreadIds(handle: FluxHandle): Promise<JobIdInput[]> {
   });
 }
 
+/** spreadIds of the instance at `fluxUri`, over a connection of its own. */
+export async function spreadIdsAt(fluxUri: string): Promise<JobIdInput[]> {
+  const handle = await openHandle(fluxUri);
+  try {
+    return await spreadIds(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function oneAfterAnother(handle: FluxHandle, ids: readonly JobIdInput[]): Promise<number> {
   let found = 0;
   for (const id of ids) {
