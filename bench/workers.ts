@@ -21,13 +21,9 @@ import autocannon from 'autocannon';
 import { benchConfig, tmpSocketDir } from './bench-config';
 import { startChild } from './child-process';
 import { BenchCheckError, expectEqual, median, note, table } from './measure';
+import { DASHBOARD_JOB_FIELDS, DASHBOARD_QUERY } from './selection';
+import { waitUntilIdle } from './server-metrics';
 
-/**
- * What a dashboard of jobs shows: the columns of `flux jobs` and the state and submission time it
- * sorts and colours by (the same 11 Job fields as the bench's dashboard pair).
- */
-export const DASHBOARD_JOB_FIELDS = 'id queue username name statusAbbrev ntasks nnodes contextualTime contextualInfo state tSubmit';
-const DASHBOARD_QUERY = `{ jobs(first: 50) { nodes { ${DASHBOARD_JOB_FIELDS} } } }`;
 const CONNECTIONS = 32;
 
 const PROJECT_ROOT = resolve(__dirname, '..');
@@ -106,16 +102,6 @@ function startServer(args: readonly string[]): Promise<Server> {
       if (!started) fail(new Error(`serve ${args.join(' ')} exited before it answered (code ${String(code)}, signal ${String(signal)})`));
     });
   });
-}
-
-/** Waits until the server serves no GraphQL request (the last run's may still be in flight and count against --max-concurrent-per-user). */
-async function waitUntilIdle(url: string): Promise<void> {
-  for (;;) {
-    const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-    const active = /^flux_graphql_active_requests (\S+)$/m.exec(text)?.[1];
-    if (active === '0') return;
-    await new Promise((done) => setTimeout(done, 20));
-  }
 }
 
 interface LoadRun {
