@@ -6,6 +6,7 @@ import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo';
 import { JobDetailsLoader, type JobDetailsBatchListener } from './loaders/job-details-loader';
 import { JobLoader, type JobBatchListener } from './loaders/job-loader';
 import type { Viewer } from './viewer';
+import { LiveServices } from './live/live-services';
 import { usernameLoaderFor, type UsernameLoader } from './loaders/username-loader';
 
 /** Page sizes for connections: used when neither first nor last is given, and the most allowed. */
@@ -20,6 +21,13 @@ export const DEFAULT_PAGE_LIMITS: PageLimits = { defaultPageSize: 50, maxPageSiz
 export interface GraphQLContext {
   /** Carries this request's user's credentials on every RPC (or the server's own, for an admin). */
   handle: FluxHandle;
+  /**
+   * The same credentials without the request's deadline: what subscriptions watch Flux through,
+   * for as long as the client stays.
+   */
+  liveHandle: FluxHandle;
+  /** What the server's subscriptions share (one per app). */
+  live: LiveServices;
   viewer: Viewer;
   /** Batches and caches every job-by-ID lookup of this request. */
   jobLoader: JobLoader;
@@ -46,6 +54,10 @@ export interface GraphQLContext {
 
 export interface ContextOptions {
   handle: FluxHandle;
+  /** Default: `handle`. */
+  liveHandle?: FluxHandle;
+  /** Default: services of this context's own. */
+  live?: LiveServices;
   /** Default: the user this process runs as, served with its own credentials. */
   viewer?: Viewer;
   pageLimits?: PageLimits;
@@ -87,6 +99,8 @@ export function createGraphQLContext(options: ContextOptions): GraphQLContext {
   let usernames: UsernameLoader | undefined | null = ownNames ? undefined : null;
   return {
     handle,
+    liveHandle: options.liveHandle ?? handle,
+    live: options.live ?? new LiveServices(),
     viewer: options.viewer ?? processViewer(),
     get jobLoader(): JobLoader {
       return (jobLoader ??= new JobLoader(handle, onJobBatch));

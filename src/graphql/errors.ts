@@ -44,6 +44,13 @@ export const ErrorCode = {
   KEY_NOT_FOUND: 'KEY_NOT_FOUND',
   /** Flux sent data this server cannot read (an eventlog or output log that breaks RFC 18 / RFC 24); the message says what and where. */
   FLUX_INVALID_DATA: 'FLUX_INVALID_DATA',
+  /**
+   * A subscription whose client left more events unread than the server buffers for one
+   * subscriber: it is ended with this error as its last result (subscribe again to go on).
+   */
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
+  /** More subscriptions at once than the server allows one connection or one user. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

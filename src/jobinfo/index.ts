@@ -4,6 +4,8 @@ export {
   DEFAULT_MAX_OUTPUT_BYTES,
   JobOutputLog,
   OutputEventlogError,
+  OutputFollower,
+  type OutputChunk,
   type DecodeOutputOptions,
   type OutputEventlogErrorCode,
   type OutputHeader,

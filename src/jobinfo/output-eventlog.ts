@@ -334,32 +334,89 @@ function decodeLog(log: JobOutputLog, entry: EventlogEntry, context: JsonObject,
   log.messages.push({ timestamp: entry.timestamp, rank: rank ?? null, level, message, component, file, line: line ?? null });
 }
 
+/** Adds entry `index` (not the header) to the log. Throws OutputEventlogError. */
+function applyEntry(log: JobOutputLog, entry: EventlogEntry, index: number): void {
+  const context = entry.context ?? {};
+  switch (entry.name) {
+    case 'header':
+      throw new OutputEventlogError('OUTPUT_DUPLICATE_HEADER', index, 'a second header');
+    case 'data':
+      decodeData(log, context, index);
+      break;
+    case 'redirect':
+      decodeRedirect(log, entry, context, index);
+      break;
+    case 'log':
+      decodeLog(log, entry, context, index);
+      break;
+    default:
+      // Events this version does not know are skipped, as flux job attach skips them.
+      break;
+  }
+}
+
+function headerLog(first: EventlogEntry | undefined, maxBytes: number, ranks: readonly IdRange[] | undefined): JobOutputLog {
+  if (first === undefined || first.name !== 'header') throw new OutputEventlogError('OUTPUT_NO_HEADER', 0, first === undefined ? 'the output eventlog is empty' : `the first entry is "${first.name}", not the header`);
+  return new JobOutputLog(parseHeader(first, 0), maxBytes, ranks);
+}
+
 /** The output of a job from its parsed output eventlog. Throws OutputEventlogError. */
 export function decodeOutputEventlog(entries: readonly EventlogEntry[], options: DecodeOutputOptions = {}): JobOutputLog {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
-  const first = entries[0];
-  if (first === undefined || first.name !== 'header') throw new OutputEventlogError('OUTPUT_NO_HEADER', 0, first === undefined ? 'the output eventlog is empty' : `the first entry is "${first.name}", not the header`);
-  const log = new JobOutputLog(parseHeader(first, 0), maxBytes, options.ranks);
-  for (let index = 1; index < entries.length; index++) {
-    const entry = entries[index] as EventlogEntry;
-    const context = entry.context ?? {};
-    switch (entry.name) {
-      case 'header':
-        throw new OutputEventlogError('OUTPUT_DUPLICATE_HEADER', index, 'a second header');
-      case 'data':
-        decodeData(log, context, index);
-        break;
-      case 'redirect':
-        decodeRedirect(log, entry, context, index);
-        break;
-      case 'log':
-        decodeLog(log, entry, context, index);
-        break;
-      default:
-        // Events this version does not know are skipped, as flux job attach skips them.
-        break;
-    }
-  }
+  const log = headerLog(entries[0], maxBytes, options.ranks);
+  for (let index = 1; index < entries.length; index++) applyEntry(log, entries[index] as EventlogEntry, index);
   return log;
+}
+
+/** One `data` event of an output eventlog, as a follower of the log hands it on. */
+export interface OutputChunk {
+  readonly timestamp: number;
+  readonly stream: string;
+  /** The task ranks as the event names them ("0", "[0-1]", "all"). */
+  readonly rank: string;
+  /** The data as the shell wrote it: text, or base64 when `encoding` says so (bytes that are not UTF-8). */
+  readonly data: string;
+  /** The event's own encoding, or the header's for the stream. */
+  readonly encoding: string;
+  /** This event ends the stream for its ranks. */
+  readonly eof: boolean;
+}
+
+/**
+ * Reads an output eventlog one entry at a time, as a watch delivers it: validates each entry as
+ * decodeOutputEventlog does (same errors, same entry numbers), keeps no data, hands on each data
+ * event, and says when every task's streams have ended, which is the end of the output.
+ */
+export class OutputFollower {
+  private log: JobOutputLog | undefined;
+  private index = 0;
+
+  /** The chunk entry brings, if it is a data event. Throws OutputEventlogError. */
+  add(entry: EventlogEntry): OutputChunk | undefined {
+    const index = this.index++;
+    if (this.log === undefined) {
+      this.log = headerLog(entry, 0, undefined);
+      return undefined;
+    }
+    applyEntry(this.log, entry, index);
+    if (entry.name !== 'data') return undefined;
+    const context = entry.context ?? {};
+    const stream = context['stream'] as string;
+    const data = typeof context['data'] === 'string' ? context['data'] : '';
+    const own = context['encoding'];
+    return {
+      timestamp: entry.timestamp,
+      stream,
+      rank: context['rank'] as string,
+      data,
+      encoding: typeof own === 'string' ? own : (this.log.header.encoding.get(stream) ?? 'UTF-8'),
+      eof: context['eof'] === true,
+    };
+  }
+
+  /** Every task's streams have ended or were redirected. */
+  get complete(): boolean {
+    return this.log !== undefined && this.log.complete;
+  }
 }

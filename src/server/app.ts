@@ -12,6 +12,7 @@ import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo';
 import { withOwnJobsOnly, type JobInfoOptions, type UserDatabase } from '../joblist';
 import { createGraphQLContext, DEFAULT_PAGE_LIMITS, processViewer, type GraphQLContext, type PageLimits } from '../graphql/context';
 import type { Viewer } from '../graphql/viewer';
+import { LiveServices, type LiveOptions } from '../graphql/live/live-services';
 import { useAuthentication, type IdentityOptions } from './auth/use-authentication';
 import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit, type ConcurrencyScope } from './concurrency-limit';
 import { codedExecutionError } from '../graphql/errors';
@@ -73,6 +74,8 @@ export interface AppOptions {
   maxNodes?: number;
   /** Deadline for all the Flux RPCs of one request, in milliseconds (default 60 s); FLUX_TIMEOUT beyond. */
   requestTimeoutMs?: number;
+  /** Subscriptions: the bound on each subscriber's unread events. */
+  live?: LiveOptions;
   /** Where /metrics counts go (default: a registry of this app's own, without process metrics). */
   metrics?: ServerMetrics;
   /** One JSON line per GraphQL request (default: none). */
@@ -135,6 +138,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
   const identity = options.identity;
   const anonymous: Viewer = identity === undefined ? processViewer() : { ...identity.serverUser, admin: true };
+  const live = new LiveServices(options.live);
   // Watched for the handle's lifetime: an app has no close of its own.
   watchBrokerConnection(handle, { metrics, ...(options.connectionLogger === undefined ? {} : { logger: options.connectionLogger }) });
 
@@ -153,12 +157,17 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     context: ({ request }) => {
       const observation = observationOf(request);
       const viewer = observation.viewer ?? anonymous;
-      const observed = observeRpcs(withDeadline(handle, requestTimeoutMs), (topic, seconds, outcome) => {
+      const count = (topic: string, seconds: number, outcome: Parameters<ServerMetrics['observeRpc']>[2]): void => {
         observation.rpcCount++;
         metrics.observeRpc(topic, seconds, outcome);
-      });
+      };
+      const observed = observeRpcs(withDeadline(handle, requestTimeoutMs), count);
+      const ownJobsOnly = identity?.ownJobsOnly === true;
       return createGraphQLContext({
-        handle: handleFor(viewer, observed, identity?.ownJobsOnly === true),
+        handle: handleFor(viewer, observed, ownJobsOnly),
+        // Subscriptions outlive any request deadline: their streams are bounded by the client staying.
+        liveHandle: handleFor(viewer, observeRpcs(handle, count), ownJobsOnly),
+        live,
         viewer,
         pageLimits,
         onJobBatch,

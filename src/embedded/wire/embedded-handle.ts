@@ -22,6 +22,12 @@ export interface EmbeddedHandleOptions {
 
 let nextClientNumber = 1;
 
+
+/** As on a socket handle: 0, or anything setTimeout cannot represent, means no timeout. */
+function hasTimeout(ms: number | undefined): ms is number {
+  return ms !== undefined && Number.isFinite(ms) && ms > 0 && ms <= 0x7fffffff;
+}
+
 /** Delivers a request asynchronously (the latency, if any, is the service's: see withLatency). */
 function soon(run: () => void): () => void {
   let cancelled = false;
@@ -111,7 +117,7 @@ export class EmbeddedHandle implements FluxHandle {
         settle();
       };
       this.pending.add(entry);
-      if (options.timeoutMs !== undefined) {
+      if (hasTimeout(options.timeoutMs)) {
         const ms = options.timeoutMs;
         timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
       }
@@ -158,7 +164,7 @@ export class EmbeddedHandle implements FluxHandle {
     const arm = (): void => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      if (options.timeoutMs === undefined) return;
+      if (!hasTimeout(options.timeoutMs)) return;
       const ms = options.timeoutMs;
       timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
     };

@@ -9,14 +9,14 @@ import { builder, type FluxSchemaTypes } from '../builder';
 import { expectedErrorFor } from '../errors';
 
 /** The counters of one JobStats, plus the queue they are for (null: the whole instance or several queues). */
-interface StatsShape {
+export interface StatsShape {
   stats: JobStats;
   queue: string | null;
   /** The one job-stats response every counter of this query is read from. */
   response: JsonObject;
 }
 
-function statsOf(handle: FluxHandle, response: JsonObject, queues: readonly string[] | null): JobStats {
+export function statsOf(handle: FluxHandle, response: JsonObject, queues: readonly string[] | null): JobStats {
   try {
     return new JobStats(handle, queues === null || queues.length === 0 ? null : [...queues]).load(response);
   } catch (error) {
@@ -70,7 +70,7 @@ const QueueJobStatsRef = builder.objectRef<StatsShape>('QueueJobStats').implemen
   }),
 });
 
-const JobStatsRef = builder.objectRef<StatsShape>('JobStats').implement({
+export const JobStatsRef = builder.objectRef<StatsShape>('JobStats').implement({
   description: 'Job counts from job-list, as `flux jobs --stats` reports them. NEW jobs are not counted.',
   fields: (t) => ({
     ...counterFields(t),
