@@ -1,6 +1,6 @@
 import { FluxError, FluxRpcError } from '../flux/errors';
 import type { FluxHandle } from '../flux/handle';
-import type { Json } from '../flux/json';
+import type { Json, JsonObject } from '../flux/json';
 import { JobIdError, MAX_JOBID, parseJobId } from '../flux/jobid';
 import { JobListError } from './errors';
 import { classifyFailure, JobListFailure } from './job-list-failure';
@@ -57,8 +57,14 @@ export class JobListIdRPC {
     /** The job asked for, with the caller's original text. */
     readonly jobid: JobIdInput,
     attrs: string[] = ['all'],
+    /**
+     * JobState bits: answer once the job has reached one of them (or is inactive), as job-list
+     * does for `state`. Default 0: answer at once (once the job has left NEW).
+     */
+    waitForStates = 0,
   ) {
-    const payload = { id: jobid.id, attrs: [...attrs] };
+    const payload: JsonObject = { id: jobid.id, attrs: [...attrs] };
+    if (waitForStates !== 0) payload['state'] = waitForStates;
     // An async call sends at once and turns a synchronous throw from the handle into a rejection.
     this.result = (async () => jobOf(await handle.rpc(LIST_ID_TOPIC, payload)))();
     this.result.catch(() => undefined);

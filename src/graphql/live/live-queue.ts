@@ -52,13 +52,16 @@ export class LiveQueue<T> implements AsyncIterableIterator<LiveItem<T>> {
       return;
     }
     if (this.items.length >= this.limit) {
-      this.items.length = 0;
-      this.fail(
-        graphqlError(ErrorCode.SUBSCRIBER_TOO_SLOW, `this subscription was ended: its client left more than ${this.limit} events unread`, { limit: this.limit }),
-      );
+      this.tooSlow();
       return;
     }
     this.items.push({ event });
+  }
+
+  /** Drops what is queued and ends the stream with SUBSCRIBER_TOO_SLOW: its client fell too far behind. */
+  tooSlow(): void {
+    this.items.length = 0;
+    this.fail(graphqlError(ErrorCode.SUBSCRIBER_TOO_SLOW, `this subscription was ended: its client left more than ${this.limit} events unread`, { limit: this.limit }));
   }
 
   /** Ends the stream after what is queued; the client sees it complete. */
