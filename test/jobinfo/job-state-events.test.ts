@@ -15,7 +15,7 @@ import { LiveWorkload } from '../../src/embedded/workload/live';
 import { captureSessions, capturedLine, recordedJobs } from '../support/job-info-fixtures';
 
 const { NEW, DEPEND, PRIORITY, SCHED, RUN, CLEANUP, INACTIVE } = JobState;
-const ALL_STATES = [NEW, DEPEND, PRIORITY, SCHED, RUN, CLEANUP, INACTIVE];
+const ALL_STATES: number[] = [NEW, DEPEND, PRIORITY, SCHED, RUN, CLEANUP, INACTIVE];
 const nameOf = (state: number): string => JOB_STATE_NAME_BY_BIT.get(state) ?? String(state);
 
 const event = (name: string, context: JsonObject | null = null): EventlogEntry => ({ timestamp: 1796188941.5, name, context });
@@ -94,7 +94,7 @@ describe('stateAfterEvent on what Flux recorded', () => {
 
   it("session 10's journal: held in SCHED, running in RUN, and the live job through every state", () => {
     const sessions = captureSessions();
-    const payloads = Array.from({ length: 14 }, (_, i) => decodeJsonPayload(capturedLine(sessions, 85 + i).msg.payload as Uint8Array) as { id: number; events: Array<EventlogEntry & { context?: JsonObject }> });
+    const payloads = Array.from({ length: 14 }, (_, i) => decodeJsonPayload(capturedLine(sessions, 85 + i).msg.payload as Uint8Array) as unknown as { id: number; events: Array<EventlogEntry & { context?: JsonObject }> });
     const byJob = new Map<number, EventlogEntry[]>();
     for (const { id, events } of payloads) byJob.set(id, [...(byJob.get(id) ?? []), ...events.map((e) => ({ ...e, context: e.context ?? null }))]);
     const finalState = (id: number): string => states(byJob.get(id) ?? []).pop() as string;

@@ -167,17 +167,20 @@ export class EventsJournalService {
     own.add(stream);
   }
 
-  /** Every job's response (the inactive ones too when `full`), then the sentinel. */
+  /**
+   * Every job's response, the inactive ones first when `full` (as journal.c sends them), then
+   * the sentinel. Flux sends each group in hash order; here it is job ID order (submission order).
+   */
   private sendBacklog(stream: JournalStream, full: boolean): void {
-    const { lists } = this.store;
-    if (full) for (const slot of lists.inactive.toArray()) this.sendJob(stream, slot, false);
+    const { lists, jobs } = this.store;
+    const byId = (slots: number[]): number[] => slots.sort((a, b) => jobs.compareIds(a, b));
+    if (full) for (const slot of byId(lists.inactive.toArray())) this.sendJob(stream, slot, false);
     for (const slot of [...this.fresh]) {
       // A NEW job invalidated before validate leaves the store without another event.
-      if (this.store.lookup(this.store.jobs.id(slot)) !== slot || this.store.jobs.state[slot] !== JobState.NEW) this.fresh.delete(slot);
-      else this.sendJob(stream, slot, true);
+      if (this.store.lookup(jobs.id(slot)) !== slot || jobs.state[slot] !== JobState.NEW) this.fresh.delete(slot);
     }
-    for (const slot of lists.pending.toArray()) this.sendJob(stream, slot, true);
-    for (const slot of lists.running.toArray()) this.sendJob(stream, slot, true);
+    const active = byId([...this.fresh, ...lists.pending.toArray(), ...lists.running.toArray()]);
+    for (const slot of active) this.sendJob(stream, slot, true);
     stream.respond({ payload: { id: JOURNAL_SENTINEL_ID, events: [] } });
   }
 
