@@ -6,6 +6,7 @@ import { Role } from '../flux/constants';
 import type { Json } from '../flux/json';
 import { EmbeddedHandle, type EmbeddedHandleOptions } from './wire/embedded-handle';
 import { BrokerAttributes } from './service/broker-attributes';
+import { EventsJournalService } from './service/events-journal-service';
 import { JobInfoService } from './service/job-info-service';
 import { JobListService } from './service/job-list-service';
 import { routeServices } from './service/service-router';
@@ -39,7 +40,9 @@ export class EmbeddedInstance {
   readonly service: JobListService;
   /** job-info: each job's eventlog, jobspec, R and guest documents, composed from the store. */
   readonly jobInfo: JobInfoService;
-  /** Everything a client of this instance can ask: job-list, job-info, and the broker's attr.get. */
+  /** job-manager: the events journal, every job's events as the store applies them. */
+  readonly journal: EventsJournalService;
+  /** Everything a client of this instance can ask: job-list, job-info, job-manager's journal, and the broker's attr.get. */
   readonly services: ServiceHandler & { readonly names: readonly string[] };
   /** Where workloads deliver jobs and events (held back while job-list is paused). */
   readonly sink: JobSink;
@@ -63,8 +66,16 @@ export class EmbeddedInstance {
     this.store.onStateChange = (slot) => service?.jobStateChanged(slot);
     const jobInfo = new JobInfoService(this.store, { owner: options.ownerUserid ?? 0 });
     this.jobInfo = jobInfo;
-    this.store.onJobAdded = (slot) => jobInfo.jobAdded(slot);
-    this.store.onJobEvent = (slot) => jobInfo.jobChanged(slot);
+    const journal = new EventsJournalService(this.store, { owner: options.ownerUserid ?? 0 });
+    this.journal = journal;
+    this.store.onJobAdded = (slot) => {
+      jobInfo.jobAdded(slot);
+      journal.jobAdded(slot);
+    };
+    this.store.onJobEvent = (slot, entry) => {
+      jobInfo.jobChanged(slot);
+      journal.jobEvent(slot, entry);
+    };
     this.store.onTimeAdvanced = () => jobInfo.timeAdvanced();
     this.sink = gate;
     this.now = options.now ?? (() => Date.now() / 1000);
@@ -82,6 +93,7 @@ export class EmbeddedInstance {
     return routeServices({
       'job-list': this.service,
       'job-info': this.jobInfo,
+      'job-manager': this.journal,
       attr: new BrokerAttributes({ owner, size: this.instanceSize }),
     });
   }

@@ -9,7 +9,11 @@ export interface MessageCredentials {
 export interface RpcOptions {
   /** Target broker rank; FLUX_NODEID_ANY by default. */
   nodeid?: number;
-  /** Give up with a FLUX_TIMEOUT error after this many milliseconds (connector default otherwise). */
+  /**
+   * Give up with a FLUX_TIMEOUT error after this many milliseconds (connector default otherwise);
+   * for rpcStream, the wait for each next response. 0 (or a value that is not a finite positive
+   * number of milliseconds setTimeout can wait) means no timeout: what long-lived streams ask for.
+   */
   timeoutMs?: number;
   /**
    * Credentials to put in the request message, so that Flux answers as it would answer that user.
@@ -26,6 +30,14 @@ export interface RpcOptions {
    * (the embedded one) release the stream their own way and may ignore it.
    */
   cancelTopic?: string;
+}
+
+/** The longest delay setTimeout honours (2^31 - 1 ms); a longer one would fire at once. */
+const MAX_TIMER_DELAY_MS = 0x7fffffff;
+
+/** The timer a timeoutMs asks for: its delay, or undefined when it means no timeout (see RpcOptions). */
+export function timeoutDelayMs(timeoutMs: number): number | undefined {
+  return Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_DELAY_MS ? timeoutMs : undefined;
 }
 
 /**

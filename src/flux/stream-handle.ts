@@ -8,7 +8,7 @@
  */
 import { Errno, FLUX_MATCHTAG_NONE, FLUX_NODEID_ANY, FLUX_NODEID_UPSTREAM, FLUX_USERID_UNKNOWN, Role } from './constants';
 import { FluxError, FluxRpcError, FluxUnavailableError } from './errors';
-import type { ConnectionEvent, ConnectionListener, FluxHandle, MessageCredentials, RpcOptions } from './handle';
+import { timeoutDelayMs, type ConnectionEvent, type ConnectionListener, type FluxHandle, type MessageCredentials, type RpcOptions } from './handle';
 import type { Json, JsonObject } from './json';
 import type { ByteTransport, TransportFactory } from './byte-transport';
 import {
@@ -464,9 +464,8 @@ export class StreamHandle implements FluxHandle {
 
   private armTimer(link: Link, tag: number, entry: PendingSingle | PendingStream): void {
     if (entry.timer) clearTimeout(entry.timer);
-    const timeoutMs = entry.timeoutMs;
-    // 0 (or anything beyond what setTimeout can represent) means no timeout.
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 0x7fffffff) {
+    const timeoutMs = timeoutDelayMs(entry.timeoutMs);
+    if (timeoutMs === undefined) {
       entry.timer = null;
       return;
     }

@@ -39,7 +39,8 @@ export class EventlogError extends Error {
     readonly code: EventlogErrorCode,
     /** 1-based line of the eventlog text (1 for a single watched entry). */
     readonly line: number,
-    detail: string,
+    /** What is wrong, without the line number. */
+    readonly detail: string,
   ) {
     super(`eventlog line ${line}: ${detail}`);
   }
@@ -65,6 +66,11 @@ function entryOf(line: string, lineNumber: number): EventlogEntry {
   } catch (error) {
     throw new EventlogError('EVENTLOG_INVALID_JSON', lineNumber, `not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
+  return entryOfValue(value, lineNumber);
+}
+
+/** One entry from its decoded JSON value (eventlog_entry_parse). */
+function entryOfValue(value: Json | undefined, lineNumber: number): EventlogEntry {
   if (!isObject(value)) throw new EventlogError('EVENTLOG_NOT_AN_OBJECT', lineNumber, `expected a JSON object, got ${shown(value)}`);
   const { timestamp, name, context } = value;
   // A timestamp written with more digits than a double holds parses as bigint; Flux reads it as a double.
@@ -100,4 +106,14 @@ export function parseEventlogLine(text: string): EventlogEntry {
   if (newline === -1) throw new EventlogError('EVENTLOG_UNTERMINATED', 1, 'the entry does not end in a newline');
   if (newline !== text.length - 1) throw new EventlogError('EVENTLOG_NOT_ONE_LINE', 1, 'more than one line in one entry');
   return entryOf(text.slice(0, newline), 1);
+}
+
+/**
+ * One entry that arrived as a JSON value rather than a line (the job manager's journal sends
+ * eventlog entries as objects), with the same rules as a line's object. `position` (1-based) is
+ * what the error names as its line: the entry's place in the array it came in. Throws
+ * EventlogError.
+ */
+export function parseEventlogEntry(value: Json | undefined, position = 1): EventlogEntry {
+  return entryOfValue(value, position);
 }

@@ -1,4 +1,4 @@
-export { parseEventlog, parseEventlogLine, EventlogError, type EventlogEntry, type EventlogErrorCode } from './eventlog';
+export { parseEventlog, parseEventlogEntry, parseEventlogLine, EventlogError, type EventlogEntry, type EventlogErrorCode } from './eventlog';
 export {
   decodeOutputEventlog,
   DEFAULT_MAX_OUTPUT_BYTES,
@@ -17,3 +17,5 @@ export { JobInfoAnswer, JobInfoKey, JobInfoLookupRPC, jobInfoLookup, lookupPaylo
 export { classifyJobInfoFailure, JobInfoFailure, type ClassifiedJobInfoFailure } from './job-info-failure';
 export { lookupJobKeys, lookupFlagsFor, type JobKeyOutcome, type JobKeysResult, type LookupJobKeysOptions } from './job-keys';
 export { watchEventlog, eventlogWatchPayload, type EventlogWatchItem, type EventlogWatchRequest } from './eventlog-watch';
+export { watchJournal, eventsJournalPayload, type EventsJournalRequest, type JournalItem } from './events-journal';
+export { stateAfterEvent } from './job-state-events';

@@ -5,7 +5,7 @@
  */
 import { Errno, FLUX_USERID_UNKNOWN, Role } from '../../flux/constants';
 import { FluxError, FluxRpcError } from '../../flux/errors';
-import type { FluxHandle, RpcOptions } from '../../flux/handle';
+import { timeoutDelayMs, type FluxHandle, type RpcOptions } from '../../flux/handle';
 import type { Json, JsonObject } from '../../flux/json';
 import { ResponseStream, type ResponseValue } from '../../flux/response-stream';
 import { type ServiceHandler, type ServiceRequest, type ServiceResponse, serviceOf } from '../service/service-types';
@@ -21,12 +21,6 @@ export interface EmbeddedHandleOptions {
 }
 
 let nextClientNumber = 1;
-
-
-/** As on a socket handle: 0, or anything setTimeout cannot represent, means no timeout. */
-function hasTimeout(ms: number | undefined): ms is number {
-  return ms !== undefined && Number.isFinite(ms) && ms > 0 && ms <= 0x7fffffff;
-}
 
 /** Delivers a request asynchronously (the latency, if any, is the service's: see withLatency). */
 function soon(run: () => void): () => void {
@@ -117,10 +111,8 @@ export class EmbeddedHandle implements FluxHandle {
         settle();
       };
       this.pending.add(entry);
-      if (hasTimeout(options.timeoutMs)) {
-        const ms = options.timeoutMs;
-        timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
-      }
+      const ms = options.timeoutMs === undefined ? undefined : timeoutDelayMs(options.timeoutMs);
+      if (ms !== undefined) timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
       const cancel = soon(() => {
         const request = this.request(topic, payload, false, this.clientId, options);
         this.service.handle(request, (response: ServiceResponse) => {
@@ -160,13 +152,12 @@ export class EmbeddedHandle implements FluxHandle {
         stream.finish(err);
       },
     };
-    /** timeoutMs bounds the wait for each next response, as on a socket handle. */
+    /** timeoutMs bounds the wait for each next response, as on a socket handle (0: no bound). */
+    const ms = options.timeoutMs === undefined ? undefined : timeoutDelayMs(options.timeoutMs);
     const arm = (): void => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      if (!hasTimeout(options.timeoutMs)) return;
-      const ms = options.timeoutMs;
-      timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
+      if (ms !== undefined) timer = setTimeout(() => entry.fail(this.timeoutError(topic, ms)), ms);
     };
 
     if (this.closed) {

@@ -102,9 +102,10 @@ export function decodeRequestPayload(payload: ServiceRequest['payload']): Payloa
 
 /**
  * How a field is read: 'int' is Jansson "i" (a C int: the low 32 bits), 'int64' is "I",
- * 'number' is "F" (real or integer), 'string' is "s", 'any' is "o".
+ * 'number' is "F" (real or integer), 'string' is "s", 'boolean' is "b" (true or false),
+ * 'any' is "o".
  */
-export type FieldKind = 'int' | 'int64' | 'number' | 'string' | 'any';
+export type FieldKind = 'int' | 'int64' | 'number' | 'string' | 'boolean' | 'any';
 
 export interface FieldSpec {
   readonly key: string;
@@ -147,6 +148,10 @@ export function unpackFields(payload: RequestPayload, fields: readonly FieldSpec
         break;
       case 'string':
         if (type !== 'string') return { ok: false, message: `Expected string, got ${type}` };
+        values.set(field.key, value);
+        break;
+      case 'boolean':
+        if (type !== 'true' && type !== 'false') return { ok: false, message: `Expected true or false, got ${type}` };
         values.set(field.key, value);
         break;
       case 'any':

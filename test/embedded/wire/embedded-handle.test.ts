@@ -130,6 +130,56 @@ describe('EmbeddedHandle', () => {
     inst.close();
   });
 
+  describe('timeoutMs 0, or not a finite positive delay, means no timeout (as on a socket handle)', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+    afterEach(() => jest.useRealTimers());
+
+    /** The instance of the tests above, with job-stats batching on timers of its own: the handle's are the only real ones. */
+    function quietInstance(): { inst: EmbeddedInstance; flushStats: () => void } {
+      const due: Array<() => void> = [];
+      const inst = new EmbeddedInstance({ ownerUserid: 1000, timers: { set: (callback) => due.push(callback), clear: () => undefined } });
+      inst.sink.ingest(job(1n, 'sched', 10));
+      inst.sink.ingest(job(2n, 'run', 10, { userid: 2000 }));
+      return { inst, flushStats: () => due.splice(0).forEach((callback) => callback()) };
+    }
+
+    it.each([0, -5, Number.POSITIVE_INFINITY, Number.NaN, 2 ** 31])('a stream with timeoutMs %p waits for its next response however long it takes', async (timeoutMs) => {
+      const { inst, flushStats } = quietInstance();
+      const stream = inst.handle().rpcStream('job-list.job-stats', {}, { timeoutMs })[Symbol.asyncIterator]();
+      expect((await stream.next()).done).toBe(false);
+      const next = stream.next();
+      expect(jest.getTimerCount()).toBe(0);
+      jest.advanceTimersByTime(24 * 3600 * 1000);
+      // The counters change, and the batched update is the next response.
+      inst.sink.post(1n, ev('alloc', 50));
+      flushStats();
+      expect(await next).toMatchObject({ done: false, value: { job_states: { run: 2 } } });
+      await stream.return?.();
+      inst.close();
+    });
+
+    it.each([0, Number.POSITIVE_INFINITY])('an RPC with timeoutMs %p waits for its answer however long it takes', async (timeoutMs) => {
+      const { inst } = quietInstance();
+      const waiting = inst.handle().rpc('job-list.list-id', { id: 1, attrs: ['state'], state: JobState.RUN }, { timeoutMs });
+      await Promise.resolve();
+      expect(jest.getTimerCount()).toBe(0);
+      jest.advanceTimersByTime(24 * 3600 * 1000);
+      inst.sink.post(1n, ev('alloc', 50));
+      expect(await waiting).toEqual({ job: { id: 1, state: JobState.RUN } });
+    });
+
+    it('a positive timeoutMs still arms one timer per stream', async () => {
+      const { inst } = quietInstance();
+      const stream = inst.handle().rpcStream('job-list.job-stats', {}, { timeoutMs: 20 })[Symbol.asyncIterator]();
+      expect((await stream.next()).done).toBe(false);
+      expect(jest.getTimerCount()).toBe(1);
+      const next = stream.next();
+      jest.advanceTimersByTime(20);
+      await expect(next).rejects.toMatchObject({ code: 'FLUX_TIMEOUT' });
+      inst.close();
+    });
+  });
+
   it('fails RPCs in flight on close, refuses new ones, and drops its streams', async () => {
     const inst = instance();
     const handle = inst.handle();
