@@ -4,6 +4,7 @@
  * imposed comes back as a RequestDeadlineError, so that callers can tell "the request took too
  * long" from "Flux did not answer within its own timeout".
  */
+import { mapStream } from './stream-map';
 import { FluxError } from './errors';
 import type { FluxHandle, RpcOptions } from './handle';
 import type { Json, JsonObject } from './json';
@@ -44,16 +45,23 @@ export function withDeadline(handle: FluxHandle, deadlineMs: number, now: () => 
         throw translate(error, topic, limit.byDeadline);
       }
     },
-    async *rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined> {
-      const limit = bounded(topic, options);
-      try {
-        for await (const response of handle.rpcStream(topic, payload, limit.options)) {
-          yield response;
-          if (endsAt - now() <= 0) throw new RequestDeadlineError(topic, deadlineMs);
-        }
-      } catch (error) {
-        throw translate(error, topic, limit.byDeadline);
-      }
+    rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined> {
+      let byDeadline = false;
+      let delivered = false;
+      return mapStream(
+        () => {
+          const limit = bounded(topic, options);
+          byDeadline = limit.byDeadline;
+          return handle.rpcStream(topic, payload, limit.options);
+        },
+        (response) => {
+          // A response that comes once the deadline has passed ends the stream, after the one before it.
+          if (delivered && endsAt - now() <= 0) throw new RequestDeadlineError(topic, deadlineMs);
+          delivered = true;
+          return response;
+        },
+        { mapError: (error) => translate(error, topic, byDeadline) },
+      );
     },
     close: () => handle.close(),
   };

@@ -12,6 +12,7 @@
  * be answered when job-info has not cached the job's owner; look the job up first (a lookup
  * with no keys answers EPERM or ENOENT at once), or bound the wait with the handle's timeout.
  */
+import { mapStream } from '../flux/stream-map';
 import { FluxError } from '../flux/errors';
 import type { FluxHandle, RpcOptions } from '../flux/handle';
 import { JobInfoTopic, WatchFlag } from '../flux/job-info-protocol';
@@ -54,11 +55,5 @@ function entryOf(response: Json | undefined): EventlogWatchItem {
  */
 export function watchEventlog(handle: FluxHandle, request: EventlogWatchRequest, options: Omit<RpcOptions, 'cancelTopic'> = {}): AsyncIterable<EventlogWatchItem> {
   const payload = eventlogWatchPayload(request);
-  return {
-    async *[Symbol.asyncIterator](): AsyncGenerator<EventlogWatchItem> {
-      for await (const response of handle.rpcStream(JobInfoTopic.EVENTLOG_WATCH, payload, { ...options, cancelTopic: JobInfoTopic.EVENTLOG_WATCH_CANCEL })) {
-        yield entryOf(response);
-      }
-    },
-  };
+  return mapStream(() => handle.rpcStream(JobInfoTopic.EVENTLOG_WATCH, payload, { ...options, cancelTopic: JobInfoTopic.EVENTLOG_WATCH_CANCEL }), entryOf);
 }

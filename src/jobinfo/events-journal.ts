@@ -9,6 +9,7 @@
  * job-manager.events-journal-cancel with the stream's matchtag on the same connection, and the
  * journal's final response (ENODATA) frees the matchtag.
  */
+import { mapStream } from '../flux/stream-map';
 import { FLUX_JOBID_ANY } from '../flux/constants';
 import { FluxError } from '../flux/errors';
 import type { FluxHandle, RpcOptions } from '../flux/handle';
@@ -148,11 +149,9 @@ class JournalDecoder {
  */
 export function watchJournal(handle: FluxHandle, request: EventsJournalRequest = {}, options: Omit<RpcOptions, 'cancelTopic'> = {}): AsyncIterable<JournalItem> {
   const payload = eventsJournalPayload(request);
-  return {
-    async *[Symbol.asyncIterator](): AsyncGenerator<JournalItem> {
-      const decoder = new JournalDecoder();
-      const stream = handle.rpcStream(TOPIC, payload, { ...options, timeoutMs: options.timeoutMs ?? 0, cancelTopic: JobManagerTopic.EVENTS_JOURNAL_CANCEL });
-      for await (const response of stream) yield decoder.decode(response);
-    },
-  };
+  const decoder = new JournalDecoder();
+  return mapStream(
+    () => handle.rpcStream(TOPIC, payload, { ...options, timeoutMs: options.timeoutMs ?? 0, cancelTopic: JobManagerTopic.EVENTS_JOURNAL_CANCEL }),
+    (response) => decoder.decode(response),
+  );
 }

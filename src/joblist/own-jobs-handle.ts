@@ -4,6 +4,7 @@
  * user's userid constraint, a job-list.list-id answer for another user's job becomes the
  * ENOENT Flux gives for a job it does not show, and the job-stats methods are EPERM.
  */
+import { mapStream } from '../flux/stream-map';
 import { Errno } from '../flux/constants';
 import { FluxRpcError } from '../flux/errors';
 import type { FluxHandle, RpcOptions } from '../flux/handle';
@@ -45,9 +46,14 @@ export function withOwnJobsOnly(handle: FluxHandle, userid: number): FluxHandle 
       if (asked.added) delete job['userid'];
       return response;
     },
-    async *rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined> {
-      if (STATS_TOPICS.has(topic)) throw refuse(topic);
-      yield* handle.rpcStream(topic, topic === LIST_TOPIC ? ownListPayload(payload, userid) : payload, options);
+    rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined> {
+      return mapStream(
+        () => {
+          if (STATS_TOPICS.has(topic)) throw refuse(topic);
+          return handle.rpcStream(topic, topic === LIST_TOPIC ? ownListPayload(payload, userid) : payload, options);
+        },
+        (response) => response,
+      );
     },
     close: () => handle.close(),
   };

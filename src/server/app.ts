@@ -138,7 +138,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
   const identity = options.identity;
   const anonymous: Viewer = identity === undefined ? processViewer() : { ...identity.serverUser, admin: true };
-  const live = new LiveServices(options.live);
+  const live = new LiveServices({ serverHandle: handle, ...options.live });
   // Watched for the handle's lifetime: an app has no close of its own.
   watchBrokerConnection(handle, { metrics, ...(options.connectionLogger === undefined ? {} : { logger: options.connectionLogger }) });
 

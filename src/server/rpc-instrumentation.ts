@@ -2,6 +2,7 @@
  * A FluxHandle that reports every RPC it carries (topic, seconds, how it ended) to an
  * observer, for metrics and the per-request log line. Payloads pass through untouched.
  */
+import { mapStream } from '../flux/stream-map';
 import { FluxError, FluxRpcError } from '../flux/errors';
 import type { FluxHandle, RpcOptions } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
@@ -35,17 +36,16 @@ export function observeRpcs(handle: FluxHandle, observe: RpcObserver): FluxHandl
         throw error;
       }
     },
-    async *rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined> {
-      const start = process.hrtime.bigint();
-      let outcome: RpcOutcome = 'ok';
-      try {
-        yield* handle.rpcStream(topic, payload, options);
-      } catch (error) {
-        outcome = outcomeOf(error);
-        throw error;
-      } finally {
-        observe(topic, elapsedSince(start), outcome);
-      }
+    rpcStream(topic: string, payload?: JsonObject, options?: RpcOptions): AsyncIterable<Json | undefined> {
+      let start = 0n;
+      return mapStream(
+        () => {
+          start = process.hrtime.bigint();
+          return handle.rpcStream(topic, payload, options);
+        },
+        (response) => response,
+        { onEnd: (error) => observe(topic, elapsedSince(start), error === undefined ? 'ok' : outcomeOf(error)) },
+      );
     },
     close: () => handle.close(),
   };

@@ -47,6 +47,15 @@ export class SseReader {
     return results;
   }
 
+  /** Waits for the server's first keep-alive, which yoga sends as the stream opens. */
+  async opened(): Promise<void> {
+    while (this.keepAlives === 0 && !this.buffered.startsWith(':')) {
+      const { value, done } = await this.reader.read();
+      if (done) return;
+      this.buffered += this.decoder.decode(value, { stream: true });
+    }
+  }
+
   async close(): Promise<void> {
     await this.reader.cancel();
   }
@@ -70,15 +79,17 @@ export class SseReader {
 
 /** Starts a subscription over SSE on `app` (POST /graphql, Accept: text/event-stream). */
 export async function subscribeSse(
-  app: { fetch(input: string, init?: RequestInit): Response | Promise<Response> },
+  app: { fetch(input: string, init?: RequestInit, serverContext?: object): Response | Promise<Response> },
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
+  serverContext?: object,
 ): Promise<{ response: Response; reader: SseReader }> {
-  const response = await app.fetch('http://localhost/graphql', {
+  const init = {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
     body: JSON.stringify({ query, variables }),
-  });
+  };
+  const response = await (serverContext === undefined ? app.fetch('http://localhost/graphql', init) : app.fetch('http://localhost/graphql', init, serverContext));
   return { response, reader: new SseReader(response) };
 }

@@ -25,22 +25,41 @@ const JobOutputChunkRef = builder.objectRef<OutputChunk>('JobOutputChunk').imple
   }),
 });
 
-/** What jobOutput watches, in attach's order: the exec eventlog up to shell.init, then the output. */
+/**
+ * What jobOutput watches, in attach's order: the exec eventlog up to shell.init (that watch is
+ * then cancelled, as attach does), then the output. Written as an iterator rather than a
+ * generator so that the client leaving reaches whichever watch is open at once.
+ */
 function outputEntries(handle: FluxHandle, id: bigint, watching: { path: string }): AsyncIterable<EventlogWatchItem> {
+  const watch = (path: string): AsyncIterator<EventlogWatchItem> => {
+    watching.path = path;
+    return watchEventlog(handle, { id, path }, { timeoutMs: 0 })[Symbol.asyncIterator]();
+  };
   return {
-    async *[Symbol.asyncIterator]() {
-      let initialized = false;
-      watching.path = JobInfoKey.EXEC_EVENTLOG;
-      for await (const item of watchEventlog(handle, { id, path: JobInfoKey.EXEC_EVENTLOG }, { timeoutMs: 0 })) {
-        if (item.kind === 'entry' && item.entry.name === 'shell.init') {
-          initialized = true;
-          break; // cancels the exec watch, as attach does once it has what it waited for
-        }
-      }
-      // A job that ends without its shell starting has no output.
-      if (!initialized) return;
-      watching.path = JobInfoKey.OUTPUT;
-      yield* watchEventlog(handle, { id, path: JobInfoKey.OUTPUT }, { timeoutMs: 0 });
+    [Symbol.asyncIterator](): AsyncIterator<EventlogWatchItem> {
+      let current: AsyncIterator<EventlogWatchItem> | undefined;
+      let left = false;
+      const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+      return {
+        async next(): Promise<IteratorResult<EventlogWatchItem>> {
+          current ??= watch(JobInfoKey.EXEC_EVENTLOG);
+          for (;;) {
+            if (left) return done;
+            const result = await current.next();
+            if (watching.path === JobInfoKey.OUTPUT || result.done === true) return result;
+            // A job that ends without its shell starting has no output: the exec watch's end is the end.
+            if (result.value.kind === 'entry' && result.value.entry.name === 'shell.init') {
+              void current.return?.();
+              current = watch(JobInfoKey.OUTPUT);
+            }
+          }
+        },
+        async return(): Promise<IteratorResult<EventlogWatchItem>> {
+          left = true;
+          void current?.return?.();
+          return done;
+        },
+      };
     },
   };
 }

@@ -1,0 +1,132 @@
+/**
+ * jobChanges fed by the journal: for each event of the shared JournalFeed, the subscriber's
+ * own view of the job, asked of Flux with the subscriber's credentials, so Flux decides both
+ * what the user may see and what matches the filters; nothing of its policy is re-implemented:
+ *
+ * 1. job-list.list-id of the job, waiting (list-id's `state`) until job-list has applied the
+ *    state the event entered, so the job is read after the change. Flux answers ENOENT for a job
+ *    the user may not see (private mode): nothing is sent, and that job is not asked about for
+ *    that user again (a job's owner never changes).
+ * 2. With filters besides `ids`: job-list.list with the subscription's own filters and its
+ *    constraint ANDed with the job's exact t_submit, which finds the job again if and only if
+ *    it matches them.
+ *
+ * Subscribers sharing credentials share step 1 for each event; those sharing credentials and
+ * filters share step 2. Each subscriber's changes go out in journal order.
+ */
+import { JobListFailure, JobListIdRPC, classifyFailure, toJobIdInput, type JobQuery, type JobRecord } from '../../joblist';
+import { JobState } from '../../flux/constants';
+import type { FluxHandle } from '../../flux/handle';
+import { expectedErrorFor } from '../errors';
+import type { JobChange } from './job-change';
+import type { JournalListener, JournalNotice } from './journal-feed';
+import type { LiveQueue } from './live-queue';
+
+/** Per credentials, the jobs Flux would not show: at most this many remembered. */
+const MAX_HIDDEN_JOBS = 100_000;
+
+/** What reads the jobs of one event for every subscriber, so that identical requests go out once. */
+export class JournalReads {
+  private readonly listIds = new WeakMap<JournalNotice, Map<string, Promise<JobRecord | null>>>();
+  private readonly matches = new WeakMap<JournalNotice, Map<string, Promise<JobRecord | null>>>();
+  private readonly hidden = new Map<string, Set<bigint>>();
+
+  /** The job after the event as `credentials` may see it, or null when Flux shows them no such job. */
+  job(notice: JournalNotice, credentials: string, handle: FluxHandle): Promise<JobRecord | null> {
+    const hidden = this.hidden.get(credentials);
+    if (hidden?.has(notice.id) === true) return Promise.resolve(null);
+    return memo(this.listIds, notice, credentials, async () => {
+      // list-id cannot wait for NEW: it answers once the job has left it.
+      const waitFor = notice.enteredState === undefined || notice.enteredState === JobState.NEW ? 0 : notice.enteredState;
+      const rpc = new JobListIdRPC(handle, toJobIdInput(notice.id), ['all'], waitFor);
+      try {
+        return await rpc.getJob();
+      } catch (error) {
+        if (classifyFailure(error) !== JobListFailure.NOT_FOUND) throw error;
+        this.hide(credentials, notice.id);
+        return null;
+      }
+    });
+  }
+
+  /** The job if it matches `query` for `credentials` (whose filters `filters` names), else null. */
+  match(notice: JournalNotice, record: JobRecord, filters: string, handle: FluxHandle, query: JobQuery): Promise<JobRecord | null> {
+    return memo(this.matches, notice, filters, async () => {
+      const submitted = String(record.t_submit);
+      const pinned = { and: [{ t_submit: [`>=${submitted}`] }, { t_submit: [`<=${submitted}`] }] };
+      const found = await query.list(handle, pinned, 0, ['all']);
+      return found.find((job) => job.id === notice.id) ?? null;
+    });
+  }
+
+  private hide(credentials: string, id: bigint): void {
+    let hidden = this.hidden.get(credentials);
+    if (hidden === undefined) this.hidden.set(credentials, (hidden = new Set()));
+    if (hidden.size >= MAX_HIDDEN_JOBS) hidden.clear();
+    hidden.add(id);
+  }
+}
+
+function memo(table: WeakMap<JournalNotice, Map<string, Promise<JobRecord | null>>>, notice: JournalNotice, key: string, read: () => Promise<JobRecord | null>): Promise<JobRecord | null> {
+  let byKey = table.get(notice);
+  if (byKey === undefined) table.set(notice, (byKey = new Map()));
+  let pending = byKey.get(key);
+  if (pending === undefined) {
+    pending = read();
+    byKey.set(key, pending);
+  }
+  return pending;
+}
+
+export interface JournalSubscription {
+  /** Names the credentials `handle` carries (subscribers with the same one share list-id reads). */
+  readonly credentials: string;
+  readonly handle: FluxHandle;
+  /** The filters besides ids, or null when there are none (every job the user may see matches). */
+  readonly query: { readonly query: JobQuery; readonly fingerprint: string } | null;
+  /** Only these jobs, when given. */
+  readonly ids: ReadonlySet<bigint> | null;
+  readonly queue: LiveQueue<JobChange>;
+}
+
+/** A JournalListener that turns the feed's events into one subscriber's changes, in order. */
+export function journalListener(subscription: JournalSubscription, reads: JournalReads, maxPending: number): JournalListener {
+  const { queue, handle, credentials, ids, query } = subscription;
+  let tail: Promise<void> = Promise.resolve();
+  let pending = 0;
+
+  const changeFor = async (notice: JournalNotice): Promise<JobChange | null> => {
+    let job = await reads.job(notice, credentials, handle);
+    if (job === null) return null;
+    if (query !== null) job = await reads.match(notice, job, `${credentials} ${query.fingerprint}`, handle, query.query);
+    if (job === null) return null;
+    return { event: notice.entry.name, timestamp: notice.entry.timestamp, job };
+  };
+
+  return {
+    notice(notice) {
+      if (queue.isEnded || (ids !== null && !ids.has(notice.id))) return;
+      // A subscriber whose reads fall this far behind is as slow as one that does not read.
+      if (pending + queue.unread >= maxPending) {
+        queue.tooSlow();
+        return;
+      }
+      pending++;
+      const read = changeFor(notice);
+      read.catch(() => undefined);
+      tail = tail.then(async () => {
+        pending--;
+        if (queue.isEnded) return;
+        try {
+          const change = await read;
+          if (change !== null) queue.push(change);
+        } catch (error) {
+          queue.fail(error instanceof Error ? (expectedErrorFor(error) ?? error) : new Error(String(error)));
+        }
+      });
+    },
+    failed(error) {
+      queue.fail(error instanceof Error ? (expectedErrorFor(error) ?? error) : new Error(String(error)));
+    },
+  };
+}

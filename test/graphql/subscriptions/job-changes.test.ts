@@ -1,0 +1,173 @@
+/**
+ * Subscription.jobChanges fed by the embedded instance's job-manager journal: every event of
+ * a job driven while subscribed, in order, each with the job as job-list shows it after the
+ * change; filters that Flux judges (states, name, constraint); private mode, where Flux shows
+ * a user their own jobs only; and the journal stream closed when the last subscriber goes.
+ */
+import { EmbeddedInstance } from '../../../src/embedded';
+import { encodeJobId } from '../../../src/flux/jobid';
+import { createApp, type FluxGraphQLApp } from '../../../src/server/app';
+import { ev, job } from '../../embedded/job-builders';
+import { subscribeSse, type SseReader } from '../../support/sse';
+import { openEmbeddedInstance } from '../../../src/server/backend';
+import { embeddedIdentity } from '../../support/embedded-identity';
+
+const PROXY = { req: { socket: { remoteAddress: '127.0.0.1' } } };
+
+const T0 = 1796190000;
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+interface Change {
+  event: string;
+  timestamp: number;
+  job: { id: string; state: string; name: string | null };
+}
+
+const CHANGES = (args: string): string => `subscription { jobChanges${args} { event timestamp job { id state name } } }`;
+
+/** Drives job `id` from NEW (its submit) to clean, one event at a time, letting the server see each. */
+async function runJobThrough(instance: EmbeddedInstance, id: bigint, name = 'sim', userid = 1000): Promise<void> {
+  instance.sink.ingest({ ...job(id, 'new', T0, { userid, spec: { command: [name] } }) });
+  await settle();
+  const steps: [string, object | undefined][] = [
+    ['validate', undefined],
+    ['depend', undefined],
+    ['priority', { priority: 16 }],
+    ['alloc', undefined],
+    ['start', undefined],
+    ['finish', { status: 0 }],
+    ['release', { ranks: 'all', final: true }],
+    ['free', undefined],
+    ['clean', undefined],
+  ];
+  for (const [index, [event, context]] of steps.entries()) {
+    instance.sink.post(id, ev(event, T0 + index + 1, context as never));
+    await settle();
+  }
+}
+
+async function collect(reader: SseReader, count: number): Promise<Change[]> {
+  const results = (await reader.results(count)) as { data: { jobChanges: Change }; errors?: unknown }[];
+  for (const result of results) expect(result.errors).toBeUndefined();
+  return results.map((result) => result.data.jobChanges);
+}
+
+function setup(options: { privateMode?: boolean } = {}): { instance: EmbeddedInstance; app: FluxGraphQLApp } {
+  const instance = new EmbeddedInstance({ ownerUserid: 0, now: () => T0 + 100, ...options });
+  const app = createApp({ handle: instance.handle(), logging: false });
+  return { instance, app };
+}
+
+describe('jobChanges from the journal', () => {
+  it("sends every event of a job run while subscribed, in order, with the job's state after each", async () => {
+    const { instance, app } = setup();
+    instance.sink.ingest(job(1n, 'run', T0 - 50));
+    const { reader } = await subscribeSse(app, CHANGES(''));
+    await settle();
+    await runJobThrough(instance, 2000n);
+    const changes = await collect(reader, 10);
+    expect(changes.map((c) => [c.event, c.job.state])).toEqual([
+      // job-list answers for a job once it has left NEW
+      ['submit', 'DEPEND'],
+      ['validate', 'DEPEND'],
+      ['depend', 'PRIORITY'],
+      ['priority', 'SCHED'],
+      ['alloc', 'RUN'],
+      ['start', 'RUN'],
+      ['finish', 'CLEANUP'],
+      ['release', 'CLEANUP'],
+      ['free', 'CLEANUP'],
+      ['clean', 'INACTIVE'],
+    ]);
+    expect(changes[0]?.timestamp).toBe(T0);
+    expect(changes[9]?.timestamp).toBe(T0 + 9);
+    expect(new Set(changes.map((c) => c.job.id))).toEqual(new Set([encodeJobId(2000n)]));
+    await reader.close();
+  });
+
+  it('with filters, only the changes after which the job matches them (Flux finds the job again with them)', async () => {
+    const { instance, app } = setup();
+    const { reader } = await subscribeSse(app, CHANGES('(filters: [RUN], name: "sim")'));
+    await settle();
+    await runJobThrough(instance, 3000n, 'other');
+    await runJobThrough(instance, 3001n, 'sim');
+    const changes = await collect(reader, 2);
+    expect(changes.map((c) => [c.event, c.job.id, c.job.state])).toEqual([
+      ['alloc', encodeJobId(3001n), 'RUN'],
+      ['start', encodeJobId(3001n), 'RUN'],
+    ]);
+    await reader.close();
+  });
+
+  it('a constraint is judged by Flux too', async () => {
+    const { instance, app } = setup();
+    const { reader } = await subscribeSse(app, CHANGES('(constraint: {states: ["inactive"]})'));
+    await settle();
+    await runJobThrough(instance, 4000n);
+    expect((await collect(reader, 1)).map((c) => c.event)).toEqual(['clean']);
+    await reader.close();
+  });
+
+  it('ids: only those jobs', async () => {
+    const { instance, app } = setup();
+    const { reader } = await subscribeSse(app, CHANGES(`(ids: ["${encodeJobId(5001n)}"])`));
+    await settle();
+    await runJobThrough(instance, 5000n);
+    await runJobThrough(instance, 5001n);
+    const changes = await collect(reader, 10);
+    expect(new Set(changes.map((c) => c.job.id))).toEqual(new Set([encodeJobId(5001n)]));
+    await reader.close();
+  });
+
+  it.each([
+    [true, ['alice']],
+    [false, ['alice', 'bob']],
+  ])('private mode %p: alice is sent the changes of the jobs of %p (Flux decides, with her credentials)', async (privateMode, seen) => {
+    const embedded = await openEmbeddedInstance({ jobs: 20, seed: 11, live: false, latencyMs: 0, privateMode });
+    const { instance } = embedded;
+    const listed = (await instance.handle().rpc('job-list.list', { max_entries: 0, attrs: ['userid'], constraint: {} })) as unknown as { jobs: { userid: number }[] };
+    const [alice, bob] = [...new Set(listed.jobs.map((j) => j.userid))].filter((uid) => uid !== instance.ownerUserid).sort((a, b) => a - b) as [number, number];
+    const identity = await embeddedIdentity(embedded);
+    const app = createApp({ handle: instance.handle(), logging: false, identity, jobInfo: { now: instance.now, usernameOf: embedded.usernameOf } });
+    const name = (uid: number): string => embedded.usernameOf(uid) as string;
+    const { reader } = await subscribeSse(app, 'subscription { jobChanges { event job { id userid } } }', {}, { 'x-remote-user': name(alice) }, PROXY);
+    await reader.opened();
+    await settle();
+    await runJobThrough(instance, 9_000_001n, 'sim', bob);
+    await runJobThrough(instance, 9_000_002n, 'sim', alice);
+    const owners = { [alice]: 'alice', [bob]: 'bob' } as Record<number, string>;
+    const changes = (await reader.results(privateMode ? 10 : 20)) as { data: { jobChanges: { event: string; job: { userid: number } } } }[];
+    expect([...new Set(changes.map((c) => owners[c.data.jobChanges.job.userid]))].sort()).toEqual(seen);
+    expect(changes.map((c) => c.data.jobChanges.event).slice(-2)).toEqual(['free', 'clean']);
+    await reader.close();
+    await embedded.close();
+  });
+
+  it('the journal stream is opened for the first subscriber and cancelled when the last goes', async () => {
+    const { instance, app } = setup();
+    expect(instance.journal.openStreams).toBe(0);
+    const first = await subscribeSse(app, CHANGES(''));
+    const second = await subscribeSse(app, CHANGES('(filters: [RUN])'));
+    // (an in-process answer's body passes a cancel on only once it has been read from)
+    await first.reader.opened();
+    await second.reader.opened();
+    await settle();
+    expect(instance.journal.openStreams).toBe(1);
+    await first.reader.close();
+    await settle();
+    expect(instance.journal.openStreams).toBe(1);
+    await second.reader.close();
+    await settle();
+    expect(instance.journal.openStreams).toBe(0);
+  });
+
+  it('bad filters are refused before anything is watched', async () => {
+    const { instance, app } = setup();
+    const { reader } = await subscribeSse(app, CHANGES('(user: "no-such-user-xyz")'));
+    const results = (await reader.results()) as { errors: { extensions: { code: string } }[] }[];
+    expect(results[0]?.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(instance.journal.openStreams).toBe(0);
+  });
+});
