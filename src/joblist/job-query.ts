@@ -50,6 +50,20 @@ export class JobQuery {
     return new JobQuery(frozen, checked.userid, checked.states, checked.results, checked.streamThresholdBytes);
   }
 
+  /**
+   * The same query, its inactive jobs further limited to those that became inactive after
+   * `since` (strictly, as Flux's since): the query's own since stays the lower bound, so the
+   * query never lists an inactive job it would not have listed. Active jobs are unaffected.
+   */
+  withSince(since: number): JobQuery {
+    if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) {
+      throw new JobListError('INVALID_ARGUMENT', `since must be a time in seconds >= 0, got ${String(since)}`);
+    }
+    if (since <= this.options.since) return this;
+    const options = Object.freeze({ ...this.options, since });
+    return new JobQuery(options, this.userid, this.states, this.results, this.streamThresholdBytes);
+  }
+
   /** A stable text of the query (and of the `ids` of jobs(ids:)), for cursor fingerprints. */
   fingerprintText(ids?: readonly bigint[]): string {
     const { filters, user, since, name, queue, constraint } = this.options;

@@ -56,3 +56,34 @@ describe('JobQuery', () => {
     expect(query.fingerprintText([7n])).toBe(JSON.stringify([['inactive', 'pending'], 'all', 0, null, null, null, ['7']]));
   });
 });
+
+describe('JobQuery.withSince', () => {
+  const sinceOf = (handle: FakeHandle): unknown => handle.calls[handle.calls.length - 1]?.payload?.since;
+
+  it('lists with the later of its own since and the one given, and leaves the query it came from as it was', async () => {
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    const query = JobQuery.parse(handle, { ...OPTIONS, user: 'all', since: 100 });
+    await query.withSince(250.5).list(handle, undefined, 0, ['state']);
+    expect(sinceOf(handle)).toBe(250.5);
+    await query.withSince(50).list(handle, undefined, 0, ['state']);
+    expect(sinceOf(handle)).toBe(100);
+    await query.list(handle, undefined, 0, ['state']);
+    expect(sinceOf(handle)).toBe(100);
+  });
+
+  it('keeps the filters and the fingerprint of the query', async () => {
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    const query = JobQuery.parse(handle, { ...OPTIONS, user: 'all', name: 'b' });
+    await query.list(handle, undefined, 0, ['state']);
+    await query.withSince(5).list(handle, undefined, 0, ['state']);
+    const [plain, later] = handle.calls.map((call) => call.payload);
+    expect(later).toEqual({ ...plain, since: 5 });
+    expect(query.withSince(5).fingerprintText()).toBe(JSON.stringify([['inactive', 'pending'], 'all', 5, 'b', null, null, null]));
+  });
+
+  it('refuses a since that is negative or not a number', () => {
+    const query = JobQuery.parse(new FakeHandle(jobListResponder(RECORDS)), { ...OPTIONS, user: 'all' });
+    expect(() => query.withSince(-1)).toThrow('since must be a time in seconds >= 0, got -1');
+    expect(() => query.withSince(Number.NaN)).toThrow('since must be a time in seconds >= 0, got NaN');
+  });
+});
