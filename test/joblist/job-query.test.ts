@@ -1,5 +1,7 @@
 import { JobQuery, JobPager, JobList, type UserDatabase } from '../../src/joblist';
 import type { JsonObject } from '../../src/flux/json';
+import { EmbeddedInstance } from '../../src/embedded';
+import { job } from '../embedded/job-builders';
 import { FakeHandle, jobListResponder } from './fake-handle';
 
 const RECORDS: JsonObject[] = [
@@ -85,5 +87,25 @@ describe('JobQuery.withSince', () => {
     const query = JobQuery.parse(new FakeHandle(jobListResponder(RECORDS)), { ...OPTIONS, user: 'all' });
     expect(() => query.withSince(-1)).toThrow('since must be a time in seconds >= 0, got -1');
     expect(() => query.withSince(Number.NaN)).toThrow('since must be a time in seconds >= 0, got NaN');
+  });
+});
+
+describe('JobQuery.listActive and newestInactive', () => {
+  it('lists the pending and running jobs of the query, and the inactive one that ended last (whatever order job-list learnt of them)', async () => {
+    const instance = new EmbeddedInstance({ ownerUserid: 0 });
+    instance.sink.ingest(job(1000n, 'completed', 2000)); // inactive at 2009
+    instance.sink.ingest(job(2000n, 'completed', 1000)); // inactive at 1009
+    instance.sink.ingest(job(3000n, 'sched', 1000));
+    instance.sink.ingest(job(4000n, 'run', 1000, { spec: { name: 'other' } }));
+    instance.sink.ingest(job(5000n, 'run', 1000));
+    const handle = instance.handle();
+    const query = JobQuery.parse(handle, { ...OPTIONS, filters: [], user: 'all', name: 'sleep' });
+    expect((await query.listActive(handle, ['state'])).map((record) => [record.id, record.state])).toEqual([
+      [3000n, 8],
+      [5000n, 16],
+    ]);
+    expect(await query.newestInactive(handle, ['t_inactive'])).toEqual({ id: 1000n, t_inactive: 2009 });
+    const none = JobQuery.parse(handle, { ...OPTIONS, filters: ['failed'], user: 'all' });
+    expect(await none.newestInactive(handle, ['t_inactive'])).toBeUndefined();
   });
 });
