@@ -46,4 +46,5 @@ export { JobPager, type JobSource, type JobPage, type PageEdge, type PageOptions
 export { IdListPager, type IdListPosition, type JobLookup } from './id-list-pager';
 export { type OrderPosition } from './job-order';
 export { JobQuery, type JobQueryOptions } from './job-query';
+export { recordChange, sameJson, type RecordChange } from './record-change';
 export { withOwnJobsOnly } from './own-jobs-handle';

@@ -3,6 +3,7 @@
  * checked once (by JobList's own rules, so errors are JobList's), then reused unchanged by
  * every page fetch, retry and count of a request (through its pager), and by the cursor fingerprint.
  */
+import { JobState, StateMask } from '../flux/constants';
 import type { FluxHandle } from '../flux/handle';
 import type { Json, JsonObject } from '../flux/json';
 import { constraintDepthProblem } from './constraint-depth';
@@ -50,6 +51,20 @@ export class JobQuery {
     return new JobQuery(frozen, checked.userid, checked.states, checked.results, checked.streamThresholdBytes);
   }
 
+  /**
+   * The same query, its inactive jobs further limited to those that became inactive after
+   * `since` (strictly, as Flux's since): the query's own since stays the lower bound, so the
+   * query never lists an inactive job it would not have listed. Active jobs are unaffected.
+   */
+  withSince(since: number): JobQuery {
+    if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) {
+      throw new JobListError('INVALID_ARGUMENT', `since must be a time in seconds >= 0, got ${String(since)}`);
+    }
+    if (since <= this.options.since) return this;
+    const options = Object.freeze({ ...this.options, since });
+    return new JobQuery(options, this.userid, this.states, this.results, this.streamThresholdBytes);
+  }
+
   /** A stable text of the query (and of the `ids` of jobs(ids:)), for cursor fingerprints. */
   fingerprintText(ids?: readonly bigint[]): string {
     const { filters, user, since, name, queue, constraint } = this.options;
@@ -79,6 +94,20 @@ export class JobQuery {
     });
     const streaming = shouldStream(maxEntries, [...attrs], this.streamThresholdBytes);
     return new JobListRPC(handle, payload, streaming).getJobs();
+  }
+
+  /** Every active job (pending and running) of the query, in Flux's order. */
+  listActive(handle: FluxHandle, attrs: readonly string[]): Promise<JobRecord[]> {
+    return this.list(handle, { states: [StateMask.ACTIVE] }, 0, attrs);
+  }
+
+  /**
+   * The inactive job of the query that became inactive last, or undefined when none: job-list
+   * lists inactive jobs latest t_inactive first, so it is the first one and the only one asked for.
+   */
+  async newestInactive(handle: FluxHandle, attrs: readonly string[]): Promise<JobRecord | undefined> {
+    const [newest] = await this.list(handle, { states: [JobState.INACTIVE] }, 1, attrs);
+    return newest;
   }
 
   /** The query as a pager's source of jobs. */

@@ -1,5 +1,7 @@
 import { JobQuery, JobPager, JobList, type UserDatabase } from '../../src/joblist';
 import type { JsonObject } from '../../src/flux/json';
+import { EmbeddedInstance } from '../../src/embedded';
+import { job } from '../embedded/job-builders';
 import { FakeHandle, jobListResponder } from './fake-handle';
 
 const RECORDS: JsonObject[] = [
@@ -54,5 +56,56 @@ describe('JobQuery', () => {
     const query = JobQuery.parse(handle, { ...OPTIONS, user: 'all' });
     expect(query.fingerprintText()).toBe(JSON.stringify([['inactive', 'pending'], 'all', 0, null, null, null, null]));
     expect(query.fingerprintText([7n])).toBe(JSON.stringify([['inactive', 'pending'], 'all', 0, null, null, null, ['7']]));
+  });
+});
+
+describe('JobQuery.withSince', () => {
+  const sinceOf = (handle: FakeHandle): unknown => handle.calls[handle.calls.length - 1]?.payload?.since;
+
+  it('lists with the later of its own since and the one given, and leaves the query it came from as it was', async () => {
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    const query = JobQuery.parse(handle, { ...OPTIONS, user: 'all', since: 100 });
+    await query.withSince(250.5).list(handle, undefined, 0, ['state']);
+    expect(sinceOf(handle)).toBe(250.5);
+    await query.withSince(50).list(handle, undefined, 0, ['state']);
+    expect(sinceOf(handle)).toBe(100);
+    await query.list(handle, undefined, 0, ['state']);
+    expect(sinceOf(handle)).toBe(100);
+  });
+
+  it('keeps the filters and the fingerprint of the query', async () => {
+    const handle = new FakeHandle(jobListResponder(RECORDS));
+    const query = JobQuery.parse(handle, { ...OPTIONS, user: 'all', name: 'b' });
+    await query.list(handle, undefined, 0, ['state']);
+    await query.withSince(5).list(handle, undefined, 0, ['state']);
+    const [plain, later] = handle.calls.map((call) => call.payload);
+    expect(later).toEqual({ ...plain, since: 5 });
+    expect(query.withSince(5).fingerprintText()).toBe(JSON.stringify([['inactive', 'pending'], 'all', 5, 'b', null, null, null]));
+  });
+
+  it('refuses a since that is negative or not a number', () => {
+    const query = JobQuery.parse(new FakeHandle(jobListResponder(RECORDS)), { ...OPTIONS, user: 'all' });
+    expect(() => query.withSince(-1)).toThrow('since must be a time in seconds >= 0, got -1');
+    expect(() => query.withSince(Number.NaN)).toThrow('since must be a time in seconds >= 0, got NaN');
+  });
+});
+
+describe('JobQuery.listActive and newestInactive', () => {
+  it('lists the pending and running jobs of the query, and the inactive one that ended last (whatever order job-list learnt of them)', async () => {
+    const instance = new EmbeddedInstance({ ownerUserid: 0 });
+    instance.sink.ingest(job(1000n, 'completed', 2000)); // inactive at 2009
+    instance.sink.ingest(job(2000n, 'completed', 1000)); // inactive at 1009
+    instance.sink.ingest(job(3000n, 'sched', 1000));
+    instance.sink.ingest(job(4000n, 'run', 1000, { spec: { name: 'other' } }));
+    instance.sink.ingest(job(5000n, 'run', 1000));
+    const handle = instance.handle();
+    const query = JobQuery.parse(handle, { ...OPTIONS, filters: [], user: 'all', name: 'sleep' });
+    expect((await query.listActive(handle, ['state'])).map((record) => [record.id, record.state])).toEqual([
+      [3000n, 8],
+      [5000n, 16],
+    ]);
+    expect(await query.newestInactive(handle, ['t_inactive'])).toEqual({ id: 1000n, t_inactive: 2009 });
+    const none = JobQuery.parse(handle, { ...OPTIONS, filters: ['failed'], user: 'all' });
+    expect(await none.newestInactive(handle, ['t_inactive'])).toBeUndefined();
   });
 });
