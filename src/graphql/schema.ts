@@ -15,6 +15,7 @@ import './types/viewer';
 import './types/subscriptions/job-events-subscription';
 import './types/subscriptions/job-output-subscription';
 import './types/subscriptions/job-stats-subscription';
+import './types/subscriptions/job-changes-subscription';
 
 builder.queryType({ description: 'Jobs of one Flux instance, read through its job-list service.' });
 builder.subscriptionType({

@@ -5,6 +5,7 @@
  * a user their own jobs only; and the journal stream closed when the last subscriber goes.
  */
 import { EmbeddedInstance } from '../../../src/embedded';
+import { Role } from '../../../src/flux/constants';
 import { encodeJobId } from '../../../src/flux/jobid';
 import { createApp, type FluxGraphQLApp } from '../../../src/server/app';
 import { ev, job } from '../../embedded/job-builders';
@@ -169,5 +170,28 @@ describe('jobChanges from the journal', () => {
     const results = (await reader.results()) as { errors: { extensions: { code: string } }[] }[];
     expect(results[0]?.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(instance.journal.openStreams).toBe(0);
+  });
+});
+
+describe('jobChanges when the server is not the instance owner', () => {
+  it('falls back to polling job-list: one change per job per poll, with the job as the user sees it', async () => {
+    const instance = new EmbeddedInstance({ ownerUserid: 0, now: () => T0 + 100 });
+    // The server's own connection is a plain user's: Flux refuses it the journal.
+    const app = createApp({ handle: instance.handle({ userid: 1000, rolemask: Role.USER }), logging: false });
+    const { reader } = await subscribeSse(app, CHANGES('(pollInterval: 0.2)'));
+    await reader.opened();
+    // Let the baseline poll happen before the job arrives.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    instance.sink.ingest(job(6000n, 'run', T0, { userid: 1000 }));
+    const [first] = await collect(reader, 1);
+    expect(first).toMatchObject({ event: 'alloc', job: { id: encodeJobId(6000n), state: 'RUN' } });
+    instance.sink.post(6000n, ev('finish', T0 + 20, { status: 0 }));
+    instance.sink.post(6000n, ev('release', T0 + 20.01, { ranks: 'all', final: true }));
+    instance.sink.post(6000n, ev('free', T0 + 20.02));
+    instance.sink.post(6000n, ev('clean', T0 + 20.03));
+    const [last] = await collect(reader, 1);
+    expect(last).toMatchObject({ event: 'clean', timestamp: T0 + 20.03, job: { state: 'INACTIVE' } });
+    expect(instance.journal.openStreams).toBe(0);
+    await reader.close();
   });
 });

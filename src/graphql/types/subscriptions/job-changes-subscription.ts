@@ -1,0 +1,128 @@
+/**
+ * Subscription.jobChanges: a JobChange each time a job that matches the filters changes.
+ * Fed by the job-manager journal when the server's connection is the instance owner's (see
+ * live/journal-feed.ts and live/journal-changes.ts); otherwise by polling job-list.
+ */
+import type { JobQuery } from '../../../joblist';
+import { builder } from '../../builder';
+import type { GraphQLContext } from '../../context';
+import { ErrorCode, graphqlError } from '../../errors';
+import { jobQueryFromArgs, type JobFilterArgs } from '../../job-query';
+import { JobView } from '../../job-view';
+import type { JobChange } from '../../live/job-change';
+import { journalListener } from '../../live/journal-changes';
+import { LiveQueue, type LiveItem } from '../../live/live-queue';
+import { pollJobChanges } from '../../live/polled-changes';
+import { JobFilterEnum } from '../job-filter';
+import { JobNode } from '../job';
+
+export const DEFAULT_POLL_INTERVAL = 2;
+const MIN_POLL_INTERVAL = 0.2;
+const MAX_POLL_INTERVAL = 3600;
+
+interface ResolvedChange {
+  readonly change: JobChange;
+  readonly job: JobView;
+}
+
+const JobChangeRef = builder.objectRef<ResolvedChange>('JobChange').implement({
+  description: 'One change of a job: the job-manager event that made it, and the job as Flux shows it after the change.',
+  fields: (t) => ({
+    event: t.string({
+      description:
+        'The RFC 21 event: submit, validate, depend, priority, alloc, start, exception, urgency, memo, annotations, finish, ' +
+        'release, free, clean, ... With the journal, every event the job manager posts; when polling, the last change seen ' +
+        'between two polls, named after the event that enters the job\'s new state (or urgency, priority, annotations, exception).',
+      resolve: (resolved) => resolved.change.event,
+    }),
+    timestamp: t.float({ description: 'When the event was posted (Unix seconds, the instance\'s clock).', resolve: (resolved) => resolved.change.timestamp }),
+    job: t.field({
+      type: JobNode,
+      description:
+        'The job after the change, read from job-list with the subscriber\'s credentials (job-list applies the journal\'s ' +
+        'events itself; for an event that changes the state it is read once job-list has applied it).',
+      resolve: (resolved) => resolved.job,
+    }),
+  }),
+});
+
+function pollIntervalMsOf(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds < MIN_POLL_INTERVAL || seconds > MAX_POLL_INTERVAL) {
+    throw graphqlError(ErrorCode.BAD_USER_INPUT, `pollInterval must be from ${MIN_POLL_INTERVAL} to ${MAX_POLL_INTERVAL} seconds (got ${seconds})`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** True when the arguments filter on something besides ids (jobs(ids:) ignores the rest). */
+function hasFilters(args: JobFilterArgs): boolean {
+  return (
+    (args.filters ?? []).length > 0 ||
+    (args.user !== undefined && args.user !== null && args.user !== 'all') ||
+    (args.since ?? 0) > 0 ||
+    (args.name !== undefined && args.name !== null) ||
+    (args.queue !== undefined && args.queue !== null) ||
+    (args.constraint !== undefined && args.constraint !== null)
+  );
+}
+
+function credentialsOf(context: GraphQLContext): string {
+  return context.viewer.admin ? 'server' : `uid:${context.viewer.userid}`;
+}
+
+async function subscribeChanges(args: JobFilterArgs & { ids?: readonly bigint[] | null; pollInterval?: number | null }, context: GraphQLContext): Promise<LiveQueue<JobChange>> {
+  const intervalMs = pollIntervalMsOf(args.pollInterval ?? DEFAULT_POLL_INTERVAL);
+  // The filters are checked (and the user resolved) before anything is watched.
+  const query: JobQuery = await jobQueryFromArgs(context.liveHandle, args, context.userDatabase);
+  const ids = args.ids === undefined || args.ids === null || args.ids.length === 0 ? null : args.ids;
+  const queue = new LiveQueue<JobChange>(context.live.subscriberBuffer);
+  const feed = context.live.journal;
+  if (feed !== undefined) {
+    const filtered = ids === null && hasFilters(args) ? { query, fingerprint: query.fingerprintText() } : null;
+    const listener = journalListener(
+      { credentials: credentialsOf(context), handle: context.liveHandle, query: filtered, ids: ids === null ? null : new Set(ids), queue },
+      context.live.journalReads,
+      context.live.subscriberBuffer,
+    );
+    const { access, stop } = await feed.listen(listener);
+    if (access === 'journal') {
+      queue.onClose(stop);
+      return queue;
+    }
+  }
+  pollJobChanges(context.liveHandle, query, ids, queue, { intervalMs });
+  return queue;
+}
+
+function changeOf(item: LiveItem<JobChange>, context: GraphQLContext): ResolvedChange {
+  if ('error' in item) throw item.error;
+  return { change: item.event, job: new JobView(item.event.job, context.jobInfo) };
+}
+
+builder.subscriptionField('jobChanges', (t) =>
+  t.field({
+    type: JobChangeRef,
+    description:
+      'A JobChange each time a job that matches the filters (those of Query.jobs) changes after the subscription starts: ' +
+      'submitted, each state change, exceptions, urgency and priority changes, memos, annotations. Flux decides what the user ' +
+      'sees and what matches: each change is read with the subscriber\'s credentials and, with filters, found again by ' +
+      'job-list with them. When the server\'s connection is the instance owner\'s, changes come from job-manager.events-journal ' +
+      '(one stream shared by all subscribers) as they happen; otherwise the server polls job-list every `pollInterval` ' +
+      'seconds and sends one change per job per poll (changes in between are coalesced). Never completes by itself.',
+    args: {
+      filters: t.arg({ type: [JobFilterEnum], required: { list: false, items: true }, description: 'States, state sets and results (ORed), as for Query.jobs.' }),
+      user: t.arg.string({ description: 'A user name, a uid or "all" (the default: every user Flux shows).' }),
+      ids: t.arg({ type: ['JobID'], required: { list: false, items: true }, description: 'Only these jobs (other filters are then ignored, as for Query.jobs).' }),
+      since: t.arg.float({ description: 'Only inactive jobs that became inactive after this Unix time (active jobs are not affected).' }),
+      name: t.arg.string({ description: 'Only jobs with exactly this name.' }),
+      queue: t.arg.stringList({ required: { list: false, items: true }, description: 'Only jobs in one of these queues.' }),
+      constraint: t.arg({ type: 'JSON', description: 'An RFC 31 constraint, ANDed with the other filters.' }),
+      pollInterval: t.arg.float({
+        required: false,
+        defaultValue: DEFAULT_POLL_INTERVAL,
+        description: `Seconds between two polls of job-list when the server cannot read the journal (default ${DEFAULT_POLL_INTERVAL}, from ${MIN_POLL_INTERVAL} to ${MAX_POLL_INTERVAL}); unused otherwise.`,
+      }),
+    },
+    subscribe: (_root, args, context) => subscribeChanges(args, context),
+    resolve: (item: LiveItem<JobChange>, _args, context) => changeOf(item, context),
+  }),
+);
