@@ -2,7 +2,8 @@
  * GraphiQL in a real browser: the server on a free port with a small embedded instance,
  * headless Chromium opening /graphql with no network beyond this machine, a jobs query typed
  * into the editor and run, and the job IDs (ƒ...) checked in the result pane; then a job's
- * output (stdout and stderr from job-info) shown there.
+ * output (stdout and stderr from job-info) shown there; and a subscription to a live instance whose
+ * updates arrive in the result pane.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,9 @@ const SCREENSHOT = process.env['GRAPHIQL_SCREENSHOT'];
 
 describe('GraphiQL in headless Chromium', () => {
   let server: RunningServer;
+  /** A second server whose embedded instance keeps running jobs, for the subscription. */
+  let live: RunningServer;
+  let subscriptionRequests = 0;
   let userDataDir: string;
   let context: BrowserContext;
   let page: Page;
@@ -33,6 +37,10 @@ describe('GraphiQL in headless Chromium', () => {
       },
       { log: () => undefined, handleSignals: false },
     );
+    live = await startServer(
+      { port: 0, host: '127.0.0.1', embedded: { jobs: 3000, seed: 1, live: true, latencyMs: 0 }, maxPageSize: 1000, defaultPageSize: 50 },
+      { log: () => undefined, handleSignals: false },
+    );
     userDataDir = mkdtempSync(join(tmpdir(), 'flux-graphql-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -49,6 +57,9 @@ describe('GraphiQL in headless Chromium', () => {
       ],
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('request', (request) => {
+      if ((request.headers()['accept'] ?? '').includes('text/event-stream')) subscriptionRequests++;
+    });
     page.on('response', (response) => {
       const request = response.request();
       if (new URL(request.url()).pathname !== '/graphql' || request.resourceType() === 'document') return;
@@ -66,6 +77,7 @@ describe('GraphiQL in headless Chromium', () => {
     await context?.close();
     if (userDataDir !== undefined) rmSync(userDataDir, { recursive: true, force: true });
     await server?.close();
+    await live?.close();
   });
 
   it('loads GraphiQL offline, runs a typed jobs query and shows job IDs', async () => {
@@ -140,5 +152,31 @@ describe('GraphiQL in headless Chromium', () => {
     expect(shown).toContain(squeezed(`"stdout": ${JSON.stringify(output.stdout)}`));
     expect(shown).toContain(squeezed(`"stderr": ${JSON.stringify(output.stderr)}`));
     expect(externalRequests).toEqual([]);
+  });
+
+  it('runs a subscription and shows each update as it arrives', async () => {
+    await page.goto(live.url, { waitUntil: 'load' });
+    await page.waitForFunction(() => (document.querySelector('.graphiql-query-editor .view-lines')?.textContent ?? '') !== '', null, { timeout: 30_000 });
+    await page.locator('.graphiql-query-editor .view-lines').first().click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('subscription { jobChanges { event timestamp job { id state } } }');
+    await page.locator('.graphiql-execute-button').click();
+
+    // Each change replaces the one shown before it: wait for three different ones.
+    const seen = new Set<string>();
+    const deadline = Date.now() + 60_000;
+    while (seen.size < 3 && Date.now() < deadline) {
+      const text = await page.locator('.graphiql-response').innerText();
+      if (text.includes('"jobChanges"')) seen.add(text.replace(/\s+/g, ''));
+      await page.waitForTimeout(100);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    for (const text of seen) expect(text).toMatch(/"event":"[a-z.-]+","timestamp":[0-9.]+,"job":\{"id":"ƒ[1-9A-HJ-NP-Za-km-z]+","state":"[A-Z]+"\}/);
+    // GraphiQL reads the subscription as server-sent events, from this server only.
+    expect(subscriptionRequests).toBeGreaterThan(0);
+    expect(externalRequests).toEqual([]);
+    // Stop it: the page goes, and with it the stream.
+    await page.goto('about:blank');
   });
 });

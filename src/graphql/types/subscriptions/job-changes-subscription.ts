@@ -39,8 +39,9 @@ const JobChangeRef = builder.objectRef<ResolvedChange>('JobChange').implement({
     job: t.field({
       type: JobNode,
       description:
-        'The job after the change, read from job-list with the subscriber\'s credentials (job-list applies the journal\'s ' +
-        'events itself; for an event that changes the state it is read once job-list has applied it).',
+        'The job after the change, read from job-list with the subscriber\'s credentials when the change reaches the server: ' +
+        'for an event that changes the state, once job-list has applied it; when more events of the job followed quickly, it ' +
+        'may show them too (job-list keeps the current job, not each step).',
       resolve: (resolved) => resolved.job,
     }),
   }),
