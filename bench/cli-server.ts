@@ -24,13 +24,17 @@ export interface CliServerOptions {
   nodeFlags?: readonly string[];
   /** How long start-up may take. */
   startTimeoutMs?: number;
+  /** Modules imported after tsx's loader and before the command line runs (e.g. the soak's probe). */
+  imports?: readonly string[];
+  /** Each line the server prints after the one naming its address (default: warnings go to stderr). */
+  onLine?: (line: string) => void;
 }
 
 /** Starts `serve --host 127.0.0.1 --port 0 --no-request-log ARGS...` and waits for the line naming its address. */
 export function startCliServer(args: readonly string[], options: CliServerOptions = {}): Promise<CliServer> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? []), '--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-request-log', ...args],
+    [...(options.nodeFlags ?? []), '--import', 'tsx', ...(options.imports ?? []).flatMap((module) => ['--import', module]), CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-request-log', ...args],
     { cwd: PROJECT_ROOT, env: { ...process.env, NODE_ENV: process.env['NODE_ENV'] ?? 'production' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((done) => child.once('close', () => done()));
@@ -50,6 +54,8 @@ export function startCliServer(args: readonly string[], options: CliServerOption
         started = true;
         clearTimeout(timer);
         resolvePromise({ url: ready[1] as string, pid: child.pid as number, stop });
+      } else if (options.onLine !== undefined) {
+        options.onLine(line);
       } else if (!line.startsWith('flux-graphql: backend ') && !line.includes('shutting down')) {
         // Anything else it says (a warning) belongs on the bench's own error output.
         process.stderr.write(`serve: ${line}\n`);

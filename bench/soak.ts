@@ -1,0 +1,658 @@
+/**
+ * `npm run soak [-- --subscriptions N] [-- --seconds S] [-- --jobs J] [-- --quick]` (issue 12):
+ * N GraphQL subscriptions open at once on the embedded live instance for S seconds, over
+ * server-sent events (POST /graphql, Accept: text/event-stream; one HTTP connection each).
+ * Reports the events delivered, the delay from each event to its client, the server's RSS before,
+ * during and after, every error or end, whether every subscription was still alive at the end,
+ * and whether the server let go of everything once the clients had gone.
+ *
+ * The server is `flux-graphql serve` on the embedded instance with its live workload, started
+ * as a site would (bench/cli-server.ts), plus bench/soak-probe.ts, which reports when the
+ * workload posted each batch of events and what the instance holds for subscribers. The live
+ * workload steps once a second and posts the events due by then, each with its own (earlier)
+ * timestamp, so the delay from an event's timestamp includes up to a second of that batching;
+ * the delay from the step that posted it does not.
+ *
+ * Not part of `npm test`: it runs for minutes and measures the machine as much as the code.
+ */
+import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { startCliServer, type CliServer } from './cli-server';
+import { HttpGraphQLClient } from './http-client';
+import { table, note } from './measure';
+import { processCpuMs } from './process-cpu';
+import { fetchMetrics } from './server-metrics';
+import {
+  SOAK_MIX,
+  SoakUsageError,
+  Samples,
+  SseParser,
+  formatCount,
+  formatDelay,
+  formatMiB,
+  mixCounts,
+  parseProbeLine,
+  parseSoakOptions,
+  postTimeOf,
+  vmRssBytes,
+  type HeldResources,
+  type MixPart,
+  type ProbeLine,
+  type SoakOptions,
+  type SubscriptionKind,
+} from './soak-stats';
+
+const PROBE = resolve(__dirname, 'soak-probe.ts');
+/** Jobs asked for when picking running jobs to watch. */
+const RUNNING_JOBS_ASKED = 300;
+/** How long the server may take to let go of everything once the clients have gone. */
+const RELEASE_TIMEOUT_MS = 20_000;
+/** Events posted this close to the end are left out of the "every subscriber got the same" check (still in flight). */
+const END_MARGIN_S = 3;
+
+const CHANGES_QUERY =
+  'subscription SoakChanges($filters: [JobFilter!], $queue: [String!], $user: String) { ' +
+  'jobChanges(filters: $filters, queue: $queue, user: $user) { event timestamp job { id name state queue username runtime result } } }';
+const STATS_QUERY = 'subscription SoakStats($queue: [String!]) { jobStats(interval: 1, queue: $queue) { total pending running inactive successful failed } }';
+const EVENTS_QUERY = 'subscription SoakEvents($id: JobID!) { jobEvents(id: $id) { name timestamp context } }';
+const RUNNING_QUERY = `query SoakRunning { jobs(filters: [RUNNING], first: ${RUNNING_JOBS_ASKED}) { nodes { id username } } }`;
+
+type SubscriptionState = 'opening' | 'open' | 'completed' | 'failed' | 'closed';
+
+interface TimedEvents {
+  /** Receive time, ms since the epoch. */
+  readonly receivedAt: Samples;
+  /** The event's own timestamp, Unix seconds. */
+  readonly timestamp: Samples;
+  /** When its subscription was asked for, ms (jobEvents: events stored before it are a replay, not a delay). */
+  readonly subscribedAt: Samples;
+}
+
+function timedEvents(): TimedEvents {
+  return { receivedAt: new Samples(), timestamp: new Samples(), subscribedAt: new Samples() };
+}
+
+/** What the whole run saw, by field. */
+interface Observed {
+  readonly changes: TimedEvents;
+  readonly events: TimedEvents;
+  statsUpdates: number;
+  /** Messages received per second of the run (index: second since the subscriptions were asked for). */
+  readonly perSecond: number[];
+  /** Coded errors and unexpected ends, by description. */
+  readonly problems: Map<string, number>;
+}
+
+function countProblem(observed: Observed, what: string): void {
+  observed.problems.set(what, (observed.problems.get(what) ?? 0) + 1);
+}
+
+/** One subscription over its own HTTP connection. */
+class Subscription {
+  state: SubscriptionState = 'opening';
+  status: number | undefined;
+  sentAt = 0;
+  openedAt: number | undefined;
+  firstMessageAt: number | undefined;
+  messages = 0;
+  /** jobChanges: the timestamps received, to compare subscribers of the same filters. */
+  readonly timestamps: number[] = [];
+  private request: ClientRequest | undefined;
+  private readonly parser = new SseParser();
+  private opened!: (ok: boolean) => void;
+  /** Resolves once the server answered (true: an event stream) or refused (false). */
+  readonly ready = new Promise<boolean>((done) => (this.opened = done));
+
+  constructor(
+    readonly slot: number,
+    readonly part: MixPart,
+    readonly variables: Record<string, unknown>,
+    private readonly observed: Observed,
+    private readonly onComplete: (subscription: Subscription) => void,
+  ) {}
+
+  get kind(): SubscriptionKind {
+    return this.part.kind;
+  }
+
+  open(url: URL, agent: Agent, startedAt: number): void {
+    const query = this.kind.field === 'jobChanges' ? CHANGES_QUERY : this.kind.field === 'jobStats' ? STATS_QUERY : EVENTS_QUERY;
+    const body = JSON.stringify({ query, variables: this.variables });
+    this.sentAt = Date.now();
+    const req = request(url, {
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        // As a browser's fetch sends it: the server must not hold events back to compress them.
+        'accept-encoding': 'gzip, deflate, br',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
+    this.request = req;
+    req.on('response', (res) => this.onResponse(res, startedAt));
+    req.on('error', (error) => this.fail(`connection error: ${error.message}`));
+    req.end(body);
+  }
+
+  /** Ends it from the client's side, as a closed browser tab does. */
+  close(): void {
+    if (this.state === 'open' || this.state === 'opening') this.state = 'closed';
+    this.request?.destroy();
+  }
+
+  private onResponse(res: IncomingMessage, startedAt: number): void {
+    this.status = res.statusCode;
+    const type = res.headers['content-type'] ?? '';
+    if (res.statusCode !== 200 || !type.includes('text/event-stream')) {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => this.fail(`HTTP ${String(res.statusCode)} ${type}: ${text.slice(0, 160)}`));
+      this.opened(false);
+      return;
+    }
+    this.state = 'open';
+    this.openedAt = Date.now();
+    this.opened(true);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      const receivedAt = Date.now();
+      for (const message of this.parser.push(chunk)) this.onMessage(message.event, message.data, receivedAt, startedAt);
+    });
+    res.on('end', () => {
+      if (this.state === 'open') this.fail(`${this.part.label}: the server ended the stream without "complete"`);
+    });
+    res.on('error', () => undefined);
+    res.on('aborted', () => {
+      if (this.state === 'open') this.fail(`${this.part.label}: the connection was cut`);
+    });
+  }
+
+  private onMessage(event: string, data: string, receivedAt: number, startedAt: number): void {
+    if (event === 'complete') {
+      if (this.state !== 'open') return;
+      this.state = 'completed';
+      this.request?.destroy();
+      this.onComplete(this);
+      return;
+    }
+    if (event !== 'next') return;
+    this.messages++;
+    this.firstMessageAt ??= receivedAt;
+    const second = Math.floor((receivedAt - startedAt) / 1000);
+    this.observed.perSecond[second] = (this.observed.perSecond[second] ?? 0) + 1;
+    const result = JSON.parse(data) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+    if (result.errors !== undefined && result.errors.length > 0) {
+      const first = result.errors[0];
+      countProblem(this.observed, `${this.kind.field}: ${first?.extensions?.code ?? 'no code'}: ${(first?.message ?? '').slice(0, 120)}`);
+      return;
+    }
+    const field = result.data?.[this.kind.field] as { timestamp?: unknown } | undefined;
+    if (this.kind.field === 'jobStats') {
+      this.observed.statsUpdates++;
+      return;
+    }
+    if (field === undefined || typeof field.timestamp !== 'number') {
+      countProblem(this.observed, `${this.kind.field}: a result without a timestamp`);
+      return;
+    }
+    const into = this.kind.field === 'jobChanges' ? this.observed.changes : this.observed.events;
+    into.receivedAt.add(receivedAt);
+    into.timestamp.add(field.timestamp);
+    into.subscribedAt.add(this.sentAt);
+    if (this.kind.field === 'jobChanges') this.timestamps.push(field.timestamp);
+  }
+
+  private fail(what: string): void {
+    if (this.state === 'closed' || this.state === 'completed' || this.state === 'failed') return;
+    this.state = 'failed';
+    countProblem(this.observed, what);
+    this.opened(false);
+    this.request?.destroy();
+  }
+}
+
+interface RunningJob {
+  id: string;
+  username: string;
+}
+
+async function runningJobs(client: HttpGraphQLClient): Promise<RunningJob[]> {
+  const data = await client.data<{ jobs: { nodes: RunningJob[] } }>(RUNNING_QUERY);
+  return data.jobs.nodes;
+}
+
+/** The user with the most running jobs: whose own list the user-filtered subscriptions keep. */
+function busiestUser(jobs: readonly RunningJob[]): string {
+  const counts = new Map<string, number>();
+  for (const job of jobs) counts.set(job.username, (counts.get(job.username) ?? 0) + 1);
+  let best = 'all';
+  let most = 0;
+  for (const [user, count] of counts) if (count > most) [best, most] = [user, count];
+  return best;
+}
+
+function variablesFor(kind: SubscriptionKind, user: string, job: RunningJob | undefined): Record<string, unknown> {
+  switch (kind.field) {
+    case 'jobChanges':
+      return kind.filter === 'running' ? { filters: ['RUNNING'] } : kind.filter === 'queue' ? { queue: ['debug'] } : kind.filter === 'user' ? { user } : {};
+    case 'jobStats':
+      return kind.filter === 'queue' ? { queue: ['gpu'] } : {};
+    case 'jobEvents':
+      if (job === undefined) throw new Error('no running job to watch: the workload has none running');
+      return { id: job.id };
+  }
+}
+
+function rssOf(pid: number): number | undefined {
+  try {
+    return vmRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Prometheus gauge or counter without labels from /metrics text (undefined when absent). */
+function metricValue(text: string, name: string): number | undefined {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return match === null ? undefined : Number(match[1]);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/** The probe's lines as they come: each step's time, and the last report of what the instance holds. */
+class ProbeLog {
+  readonly lines: ProbeLine[] = [];
+  /** When the last line arrived here, ms. */
+  lastAt = 0;
+
+  take(line: string): void {
+    const parsed = parseProbeLine(line);
+    if (parsed === undefined) {
+      if (!line.startsWith('flux-graphql: backend ') && !line.includes('shutting down')) process.stderr.write(`serve: ${line}\n`);
+      return;
+    }
+    this.lines.push(parsed);
+    this.lastAt = Date.now();
+  }
+
+  get held(): HeldResources | undefined {
+    return this.lines[this.lines.length - 1]?.held;
+  }
+
+  /** Resolves after `count` more steps. */
+  async steps(count: number, timeoutMs = 30_000): Promise<void> {
+    const target = this.lines.length + count;
+    const deadline = Date.now() + timeoutMs;
+    while (this.lines.length < target) {
+      if (Date.now() > deadline) throw new Error(`the server's live workload did not step within ${timeoutMs} ms (is soak-probe loaded?)`);
+      await sleep(50);
+    }
+  }
+}
+
+interface Sample {
+  at: number;
+  rss: number | undefined;
+  cpuMs: number | undefined;
+}
+
+function heldText(held: HeldResources | undefined): string {
+  if (held === undefined) return '-';
+  return `journal streams ${held.journalStreams}, eventlog watchers ${held.eventlogWatchers} (guest ${held.guestWatchers}), list-id waits ${held.listIdWaits}, stats watchers ${held.statsWatchers}`;
+}
+
+function isReleased(held: HeldResources | undefined): boolean {
+  return held !== undefined && held.journalStreams === 0 && held.eventlogWatchers === 0 && held.guestWatchers === 0 && held.listIdWaits === 0 && held.statsWatchers === 0;
+}
+
+/** Delays of one field's events, from their timestamps and from the step that posted them, leaving out jobEvents' replay. */
+function delaysOf(events: TimedEvents, steps: readonly number[]): { fromEvent: Samples; fromPost: Samples; replayed: number } {
+  const fromEvent = new Samples();
+  const fromPost = new Samples();
+  let replayed = 0;
+  const received = events.receivedAt.toArray();
+  const stamps = events.timestamp.toArray();
+  const subscribed = events.subscribedAt.toArray();
+  for (let index = 0; index < received.length; index++) {
+    const timestamp = stamps[index] as number;
+    const postedAt = postTimeOf(steps, timestamp);
+    // Posted before its subscription was asked for: part of the stored eventlog it replays first.
+    if ((postedAt ?? timestamp) * 1000 <= (subscribed[index] as number)) {
+      replayed++;
+      continue;
+    }
+    fromEvent.add((received[index] as number) - timestamp * 1000);
+    if (postedAt !== undefined) fromPost.add((received[index] as number) - postedAt * 1000);
+  }
+  return { fromEvent, fromPost, replayed };
+}
+
+async function main(): Promise<void> {
+  let options: SoakOptions;
+  try {
+    options = parseSoakOptions(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof SoakUsageError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const cpuList = cpus();
+  const load = (): string => loadavg().map((value) => value.toFixed(2)).join(', ');
+  process.stdout.write(
+    `# flux-graphql soak (issue 12)${options.quick ? ', quick' : ''}\n\n` +
+      `${new Date().toISOString()}; Node ${process.version}; ${cpuList.length} cores (${cpuList[0]?.model ?? 'unknown CPU'}); ` +
+      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; load average ${load()}\n\n` +
+      `${formatCount(options.subscriptions)} subscriptions over server-sent events for ${options.seconds} s on ` +
+      `\`flux-graphql serve --jobs ${options.jobs}\` (embedded, live; ${(options.jobs / (3 * 86400)).toFixed(2)} submissions/s on average), ` +
+      `each subscription its own HTTP connection. WebSocket (graphql-ws) is not in this build: SSE only.\n\n`,
+  );
+
+  const probe = new ProbeLog();
+  // Every subscription is asked for at once: while the server has not yet answered them they
+  // count as requests in flight, which --max-concurrent-per-user (default 32) would refuse.
+  const maxConcurrent = options.subscriptions + 100;
+  const server: CliServer = await startCliServer(['--jobs', String(options.jobs), '--max-concurrent-per-user', String(maxConcurrent)], {
+    imports: [PROBE],
+    onLine: (line) => probe.take(line),
+    startTimeoutMs: 300_000,
+  });
+  /** The subscription each slot holds now. */
+  const subscriptions: Subscription[] = [];
+  /** Every subscription opened, replacements included. */
+  const everyone: Subscription[] = [];
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  try {
+    // The first step catches up with the time start-up took; the soak starts after it.
+    await probe.steps(2);
+    const client = new HttpGraphQLClient(server.url);
+    const metricsAtStart = await fetchMetrics(server.url);
+    const rssAtStart = rssOf(server.pid);
+    const heldAtStart = probe.held;
+    let running = await runningJobs(client);
+    const user = busiestUser(running);
+    const counts = mixCounts(SOAK_MIX, options.subscriptions);
+    const observed: Observed = { changes: timedEvents(), events: timedEvents(), statsUpdates: 0, perSecond: [], problems: new Map() };
+    const url = new URL(server.url);
+    let startedAt = Date.now();
+    let closing = false;
+    let nextJob = 0;
+    const watchers = new Map<string, number>();
+    const pickJob = (): RunningJob | undefined => {
+      // Spread over the running jobs; more subscriptions than jobs watch some jobs twice.
+      const job = running[nextJob++ % Math.max(1, running.length)];
+      if (job !== undefined) watchers.set(job.id, (watchers.get(job.id) ?? 0) + 1);
+      return job;
+    };
+    // A jobEvents subscription completes when its job is clean; a site's page would then show
+    // another job, so its slot watches another running job (asked for once a second at most).
+    let refreshing: Promise<void> | undefined;
+    let refreshedAt = Date.now();
+    const reopen = (done: Subscription): void => {
+      if (closing) return;
+      void (async () => {
+        if (Date.now() - refreshedAt > 1000) {
+          refreshing ??= runningJobs(client).then(
+            (jobs) => {
+              running = jobs.filter((job) => !watchers.has(job.id)).concat(jobs.filter((job) => watchers.has(job.id)));
+              nextJob = 0;
+              refreshedAt = Date.now();
+              refreshing = undefined;
+            },
+            () => (refreshing = undefined),
+          );
+        }
+        await refreshing;
+        if (closing) return;
+        const next = new Subscription(done.slot, done.part, variablesFor(done.kind, user, pickJob()), observed, reopen);
+        subscriptions[done.slot] = next;
+        everyone.push(next);
+        next.open(url, agent, startedAt);
+      })();
+    };
+    let slot = 0;
+    SOAK_MIX.forEach((part, index) => {
+      for (let n = 0; n < (counts[index] as number); n++) {
+        const subscription = new Subscription(slot, part, variablesFor(part.kind, user, part.kind.field === 'jobEvents' ? pickJob() : undefined), observed, reopen);
+        subscriptions[slot++] = subscription;
+        everyone.push(subscription);
+      }
+    });
+
+    // All at once.
+    const cpuAtStart = processCpuMs(server.pid);
+    const clientCpuAtStart = process.cpuUsage();
+    startedAt = Date.now();
+    for (const subscription of subscriptions) subscription.open(url, agent, startedAt);
+    const initial = [...subscriptions];
+    const answered = await Promise.all(initial.map((subscription) => subscription.ready));
+    const allOpenAt = Date.now();
+    const openMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt).sort((a, b) => a - b);
+    const refusedAtOpen = answered.filter((ok) => !ok).length;
+    const rssSubscribed = rssOf(server.pid);
+    let metricsDuring: string | undefined;
+    try {
+      metricsDuring = await fetchMetrics(server.url);
+    } catch {
+      metricsDuring = undefined;
+    }
+
+    // Held open for the soak, sampled once a second.
+    const samples: Sample[] = [{ at: allOpenAt, rss: rssSubscribed, cpuMs: processCpuMs(server.pid) }];
+    const endAt = allOpenAt + options.seconds * 1000;
+    let nextReport = allOpenAt + 10_000;
+    while (Date.now() < endAt) {
+      await sleep(Math.min(1000, Math.max(0, endAt - Date.now())));
+      samples.push({ at: Date.now(), rss: rssOf(server.pid), cpuMs: processCpuMs(server.pid) });
+      if (Date.now() >= nextReport) {
+        const alive = subscriptions.filter((subscription) => subscription.state === 'open').length;
+        process.stderr.write(
+          `soak: ${Math.round((Date.now() - allOpenAt) / 1000)} s, ${alive} open, ${formatCount(observed.changes.receivedAt.count + observed.events.receivedAt.count + observed.statsUpdates)} events, server RSS ${formatMiB(samples[samples.length - 1]?.rss)}\n`,
+        );
+        nextReport += 10_000;
+      }
+    }
+    const closeAt = Date.now();
+    const rssAtEnd = rssOf(server.pid);
+    const cpuAtEnd = processCpuMs(server.pid);
+    const clientCpu = process.cpuUsage(clientCpuAtStart);
+    const heldAtEnd = probe.held;
+    const aliveAtEnd = new Set(subscriptions.filter((subscription) => subscription.state === 'open'));
+    const notAlive = subscriptions.filter((subscription) => !aliveAtEnd.has(subscription));
+
+    // Every client goes at once; then the server must let go of what it held for them.
+    closing = true;
+    for (const subscription of subscriptions) subscription.close();
+    agent.destroy();
+    let releasedAfterMs: number | undefined;
+    const releaseDeadline = Date.now() + RELEASE_TIMEOUT_MS;
+    const stepsBeforeRelease = probe.lines.length;
+    while (Date.now() < releaseDeadline) {
+      // A report from a step after the clients went, not one written before.
+      if (probe.lines.length > stepsBeforeRelease && isReleased(probe.held)) {
+        releasedAfterMs = probe.lastAt - closeAt;
+        break;
+      }
+      await sleep(100);
+    }
+    const heldAfterClose = probe.held;
+    await sleep(2000);
+    const metricsAfter = await fetchMetrics(server.url);
+    const rssAfterClose = rssOf(server.pid);
+    client.close();
+
+    // ---- Report ----------------------------------------------------------------------------
+    const steps = probe.lines.map((line) => line.step);
+    const changes = delaysOf(observed.changes, steps);
+    const events = delaysOf(observed.events, steps);
+    const openSummary = new Samples();
+    for (const ms of openMs) openSummary.add(ms);
+    const openStats = openSummary.summary();
+
+    // Subscribers with the same filters should all have been sent the same events: compare
+    // how many each got of those posted while every one of them was listening.
+    const firstStep = steps.find((step) => step * 1000 > allOpenAt + 1000);
+    const lastStep = [...steps].reverse().find((step) => step * 1000 <= closeAt - END_MARGIN_S * 1000);
+    const windowed = (subscription: Subscription): number => {
+      if (firstStep === undefined || lastStep === undefined) return 0;
+      let count = 0;
+      for (const timestamp of subscription.timestamps) {
+        const postedAt = postTimeOf(steps, timestamp);
+        if (postedAt !== undefined && postedAt > firstStep && postedAt <= lastStep) count++;
+      }
+      return count;
+    };
+    const postedInWindow = probe.lines
+      .filter((line) => firstStep !== undefined && lastStep !== undefined && line.step > firstStep && line.step <= lastStep)
+      .reduce((sum, line) => sum + line.posted + line.submitted, 0);
+
+    const rows = SOAK_MIX.map((part) => {
+      const unique = everyone.filter((subscription) => subscription.part === part);
+      const messages = unique.reduce((sum, subscription) => sum + subscription.messages, 0);
+      const slots = subscriptions.filter((subscription) => subscription.part === part);
+      const alive = slots.filter((subscription) => aliveAtEnd.has(subscription)).length;
+      const completed = unique.filter((subscription) => subscription.state === 'completed').length;
+      const failed = unique.filter((subscription) => subscription.state === 'failed').length;
+      const windowCounts = part.kind.field === 'jobChanges' ? slots.map(windowed) : [];
+      const same =
+        windowCounts.length === 0 ? '-' : Math.min(...windowCounts) === Math.max(...windowCounts) ? `all ${Math.min(...windowCounts)}` : `${Math.min(...windowCounts)}-${Math.max(...windowCounts)}`;
+      return [
+        part.label,
+        slots.length,
+        formatCount(messages),
+        (messages / slots.length / ((closeAt - startedAt) / 1000)).toFixed(1),
+        same,
+        completed,
+        failed,
+        `${alive}/${slots.length}`,
+      ];
+    });
+    table(
+      'Subscriptions (the mix)',
+      ['subscription', 'open at once', 'events delivered', 'events/s each', 'events in the window, per subscriber', 'completed (job clean)', 'failed', 'alive at end'],
+      rows,
+    );
+    note(
+      `The window: events posted by the steps after every subscription was open (+1 s) up to ${END_MARGIN_S} s before the end; ` +
+        `the workload posted ${formatCount(postedInWindow)} events (submits included) in it, which every unfiltered jobChanges subscriber should get. ` +
+        `jobEvents subscriptions complete when their job is clean; the slot then watches another running job (counted in "completed", not failed). ` +
+        `jobChanges(user:) follows "${user}", the user with the most running jobs at the start.`,
+    );
+
+    table(
+      'Delay from event to client',
+      ['events', 'delivered', 'from the event timestamp: median', 'p99', 'max', 'from the post (workload step): median', 'p99', 'max'],
+      [
+        ['jobChanges', formatCount(changes.fromEvent.count), ...delayCells(changes.fromEvent), ...delayCells(changes.fromPost)],
+        [`jobEvents (live; ${formatCount(events.replayed)} replayed left out)`, formatCount(events.fromEvent.count), ...delayCells(events.fromEvent), ...delayCells(events.fromPost)],
+      ],
+    );
+    note(
+      'The embedded workload posts events in 1 s steps, each event with its own timestamp (up to a step earlier), so "from the event timestamp" ' +
+        'includes up to 1 s of the workload\'s own batching. "From the post" is measured from the step that posted the event (reported by bench/soak-probe.ts ' +
+        'in the server process): the server\'s part, journal to job-list read to the client. Client and server share the machine\'s clock. ' +
+        `jobStats sent ${formatCount(observed.statsUpdates)} updates (no timestamps, so no delay).`,
+    );
+
+    const rssDuring = samples.map((sample) => sample.rss).filter((rss): rss is number => rss !== undefined);
+    table(
+      'Server memory (VmRSS of the serve process)',
+      ['when', 'RSS', 'what the instance holds for subscribers (probe)'],
+      [
+        ['start, before subscribing', formatMiB(rssAtStart), heldText(heldAtStart)],
+        [`all ${options.subscriptions} subscribed`, formatMiB(rssSubscribed), ''],
+        ['most during the soak', formatMiB(Math.max(...rssDuring)), ''],
+        ['end of the soak, before closing', formatMiB(rssAtEnd), heldText(heldAtEnd)],
+        [`2 s after the clients closed`, formatMiB(rssAfterClose), heldText(heldAfterClose)],
+      ],
+    );
+
+    const windowSeconds = Math.max(1, Math.ceil(options.seconds / 6));
+    const timeline: (string | number)[][] = [];
+    for (let from = 0; from < options.seconds; from += windowSeconds) {
+      const to = Math.min(options.seconds, from + windowSeconds);
+      const fromMs = allOpenAt + from * 1000;
+      const toMs = allOpenAt + to * 1000;
+      const within = samples.filter((sample) => sample.at >= fromMs && sample.at <= toMs);
+      const first = within[0];
+      const last = within[within.length - 1];
+      const startSecond = Math.floor((fromMs - startedAt) / 1000);
+      const endSecond = Math.floor((toMs - startedAt) / 1000);
+      let delivered = 0;
+      for (let second = startSecond; second < endSecond; second++) delivered += observed.perSecond[second] ?? 0;
+      const windowDelays = new Samples();
+      const received = observed.changes.receivedAt.toArray();
+      const stamps = observed.changes.timestamp.toArray();
+      for (let index = 0; index < received.length; index++) {
+        const at = received[index] as number;
+        if (at < fromMs || at >= toMs) continue;
+        const postedAt = postTimeOf(steps, stamps[index] as number);
+        if (postedAt !== undefined) windowDelays.add(at - postedAt * 1000);
+      }
+      const summary = windowDelays.summary();
+      const cpu = first?.cpuMs !== undefined && last?.cpuMs !== undefined && last.at > first.at ? `${(((last.cpuMs - first.cpuMs) / (last.at - first.at)) * 100).toFixed(0)}%` : '-';
+      timeline.push([`${from}-${to} s`, formatCount(delivered), formatDelay(summary.medianMs), formatDelay(summary.p99Ms), formatMiB(last?.rss), cpu]);
+    }
+    table('Over time (after all were open)', ['window', 'events delivered', 'jobChanges from post: median', 'p99', 'server RSS at its end', 'server CPU (of one core)'], timeline);
+
+    const problems = [...observed.problems.entries()].sort((a, b) => b[1] - a[1]);
+    table(
+      'Errors and ends',
+      ['what', 'count'],
+      problems.length === 0 ? [['none', 0]] : problems.map(([what, count]) => [what, count]),
+    );
+
+    const activeRequests = metricsDuring === undefined ? undefined : metricValue(metricsDuring, 'flux_graphql_active_requests');
+    const handlesAtStart = metricValue(metricsAtStart, 'nodejs_active_handles_total');
+    const handlesAfter = metricValue(metricsAfter, 'nodejs_active_handles_total');
+    const handlesDuring = metricsDuring === undefined ? undefined : metricValue(metricsDuring, 'nodejs_active_handles_total');
+    table(
+      'Opening and releasing',
+      ['what', 'value'],
+      [
+        ['time to open all (first request to last answer)', formatDelay(allOpenAt - startedAt)],
+        ['time to answer one: median / p99 / max', `${formatDelay(openStats.medianMs)} / ${formatDelay(openStats.p99Ms)} / ${formatDelay(openStats.maxMs)}`],
+        ['refused or failed while opening', refusedAtOpen],
+        ['--max-concurrent-per-user given to the server', maxConcurrent],
+        ['/metrics flux_graphql_active_requests with all open', activeRequests ?? '-'],
+        ['/metrics nodejs_active_handles: start / all open / after closing', `${handlesAtStart ?? '-'} / ${handlesDuring ?? '-'} / ${handlesAfter ?? '-'}`],
+        ['released after the clients closed (probe: journal streams, watchers, waits all 0)', releasedAfterMs === undefined ? `NO, after ${RELEASE_TIMEOUT_MS / 1000} s: ${heldText(heldAfterClose)}` : `yes, by the step ${formatDelay(releasedAfterMs)} after`],
+        ['server CPU during the soak (of one core)', cpuAtStart !== undefined && cpuAtEnd !== undefined ? `${(((cpuAtEnd - cpuAtStart) / (closeAt - startedAt)) * 100).toFixed(0)}%` : '-'],
+        ['this client\'s CPU (of one core)', `${(((clientCpu.user + clientCpu.system) / 1000 / (closeAt - startedAt)) * 100).toFixed(0)}%`],
+        ['longest workload step', formatDelay(Math.max(...probe.lines.map((line) => line.stepMs)))],
+      ],
+    );
+
+    const delivered = observed.changes.receivedAt.count + observed.events.receivedAt.count + observed.statsUpdates;
+    const problemCount = problems.reduce((sum, [, count]) => sum + count, 0);
+    process.stdout.write(
+      `soak: ${options.subscriptions} subscriptions (SSE) for ${options.seconds} s: ${formatCount(delivered)} events delivered; ` +
+        `jobChanges delay median ${formatDelay(changes.fromEvent.summary().medianMs)}, p99 ${formatDelay(changes.fromEvent.summary().p99Ms)} from the event ` +
+        `(${formatDelay(changes.fromPost.summary().medianMs)}, ${formatDelay(changes.fromPost.summary().p99Ms)} from its post); ` +
+        `server RSS ${formatMiB(rssAtStart)} -> ${formatMiB(rssSubscribed)} -> ${formatMiB(rssAtEnd)} (${formatMiB(rssAfterClose)} after closing); ` +
+        `${problemCount} errors/ends; ${aliveAtEnd.size}/${subscriptions.length} alive at the end; ` +
+        `${releasedAfterMs === undefined ? 'NOT released' : 'everything released'}; load average ${load()}\n`,
+    );
+    if (notAlive.length > 0 || problemCount > 0 || releasedAfterMs === undefined) process.exitCode = 1;
+  } finally {
+    for (const subscription of subscriptions) subscription.close();
+    agent.destroy();
+    await server.stop();
+  }
+}
+
+function delayCells(samples: Samples): string[] {
+  const summary = samples.summary();
+  return [formatDelay(summary.medianMs), formatDelay(summary.p99Ms), formatDelay(summary.maxMs)];
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`soak: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
