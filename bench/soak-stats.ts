@@ -12,6 +12,8 @@ export interface SoakOptions {
   /** Jobs of the embedded workload's history; its live submission rate follows from it (jobs / 3 days). */
   jobs: number;
   quick: boolean;
+  /** Where the server child writes a CPU profile when it exits (--profile-server DIR). */
+  profileDir?: string;
 }
 
 export const SOAK_USAGE =
@@ -19,7 +21,8 @@ export const SOAK_USAGE =
   '  --subscriptions N  subscriptions open at once (default 1000, at most 20000)\n' +
   '  --seconds S        how long they stay open (default 60, at most 3600; --quick: 15)\n' +
   '  --jobs J           jobs in the embedded history, which sets the live rate (default 300000; --quick: 100000)\n' +
-  '  --quick            a short run: 15 s, 100,000 jobs (the other options still apply)';
+  '  --quick            a short run: 15 s, 100,000 jobs (the other options still apply)\n' +
+  '  --profile-server D write a CPU profile of the server process into directory D';
 
 export class SoakUsageError extends Error {
   override readonly name = 'SoakUsageError';
@@ -53,6 +56,12 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
       case '--jobs':
         options.jobs = integerOption(name, value(), 1000, 10_000_000);
         break;
+      case '--profile-server': {
+        const dir = value();
+        if (dir === undefined || dir === '' || dir.startsWith('--')) throw new SoakUsageError('--profile-server takes a directory for the CPU profile');
+        options.profileDir = dir;
+        break;
+      }
       case '--help':
       case '-h':
         throw new SoakUsageError(SOAK_USAGE);

@@ -97,6 +97,10 @@ class Subscription {
   openedAt: number | undefined;
   firstMessageAt: number | undefined;
   messages = 0;
+  /** Keep-alive comments received. */
+  get keepAlives(): number {
+    return this.parser.comments;
+  }
   /** jobChanges: the timestamps received, to compare subscribers of the same filters. */
   readonly timestamps: number[] = [];
   private request: ClientRequest | undefined;
@@ -262,6 +266,10 @@ function metricValue(text: string, name: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
+function heapOf(metricsText: string): number | undefined {
+  return metricValue(metricsText, 'nodejs_heap_size_used_bytes');
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** The probe's lines as they come: each step's time, and the last report of what the instance holds. */
@@ -360,6 +368,7 @@ async function main(): Promise<void> {
   const maxConcurrent = options.subscriptions + 100;
   const server: CliServer = await startCliServer(['--jobs', String(options.jobs), '--max-concurrent-per-user', String(maxConcurrent)], {
     imports: [PROBE],
+    nodeFlags: options.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(options.profileDir)],
     onLine: (line) => probe.take(line),
     startTimeoutMs: 300_000,
   });
@@ -436,12 +445,8 @@ async function main(): Promise<void> {
     const openMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt).sort((a, b) => a - b);
     const refusedAtOpen = answered.filter((ok) => !ok).length;
     const rssSubscribed = rssOf(server.pid);
-    let metricsDuring: string | undefined;
-    try {
-      metricsDuring = await fetchMetrics(server.url);
-    } catch {
-      metricsDuring = undefined;
-    }
+    // Also resets the server's event-loop delay histogram, so the next scrape covers the soak alone.
+    const metricsDuring = await fetchMetrics(server.url);
 
     // Held open for the soak, sampled once a second.
     const samples: Sample[] = [{ at: allOpenAt, rss: rssSubscribed, cpuMs: processCpuMs(server.pid) }];
@@ -460,6 +465,7 @@ async function main(): Promise<void> {
     }
     const closeAt = Date.now();
     const rssAtEnd = rssOf(server.pid);
+    const metricsAtEnd = await fetchMetrics(server.url);
     const cpuAtEnd = processCpuMs(server.pid);
     const clientCpu = process.cpuUsage(clientCpuAtStart);
     const heldAtEnd = probe.held;
@@ -563,13 +569,13 @@ async function main(): Promise<void> {
     const rssDuring = samples.map((sample) => sample.rss).filter((rss): rss is number => rss !== undefined);
     table(
       'Server memory (VmRSS of the serve process)',
-      ['when', 'RSS', 'what the instance holds for subscribers (probe)'],
+      ['when', 'RSS', 'JS heap used (/metrics)', 'what the instance holds for subscribers (probe)'],
       [
-        ['start, before subscribing', formatMiB(rssAtStart), heldText(heldAtStart)],
-        [`all ${options.subscriptions} subscribed`, formatMiB(rssSubscribed), ''],
-        ['most during the soak', formatMiB(Math.max(...rssDuring)), ''],
-        ['end of the soak, before closing', formatMiB(rssAtEnd), heldText(heldAtEnd)],
-        [`2 s after the clients closed`, formatMiB(rssAfterClose), heldText(heldAfterClose)],
+        ['start, before subscribing', formatMiB(rssAtStart), formatMiB(heapOf(metricsAtStart)), heldText(heldAtStart)],
+        [`all ${options.subscriptions} subscribed`, formatMiB(rssSubscribed), formatMiB(heapOf(metricsDuring)), ''],
+        ['most during the soak', formatMiB(Math.max(...rssDuring)), '', ''],
+        ['end of the soak, before closing', formatMiB(rssAtEnd), formatMiB(heapOf(metricsAtEnd)), heldText(heldAtEnd)],
+        [`2 s after the clients closed`, formatMiB(rssAfterClose), formatMiB(heapOf(metricsAfter)), heldText(heldAfterClose)],
       ],
     );
 
@@ -608,10 +614,12 @@ async function main(): Promise<void> {
       problems.length === 0 ? [['none', 0]] : problems.map(([what, count]) => [what, count]),
     );
 
-    const activeRequests = metricsDuring === undefined ? undefined : metricValue(metricsDuring, 'flux_graphql_active_requests');
+    const activeRequests = metricValue(metricsDuring, 'flux_graphql_active_requests');
     const handlesAtStart = metricValue(metricsAtStart, 'nodejs_active_handles_total');
     const handlesAfter = metricValue(metricsAfter, 'nodejs_active_handles_total');
-    const handlesDuring = metricsDuring === undefined ? undefined : metricValue(metricsDuring, 'nodejs_active_handles_total');
+    const handlesDuring = metricValue(metricsDuring, 'nodejs_active_handles_total');
+    const lagP99 = metricValue(metricsAtEnd, 'nodejs_eventloop_lag_p99_seconds');
+    const lagMax = metricValue(metricsAtEnd, 'nodejs_eventloop_lag_max_seconds');
     table(
       'Opening and releasing',
       ['what', 'value'],
@@ -625,6 +633,8 @@ async function main(): Promise<void> {
         ['released after the clients closed (probe: journal streams, watchers, waits all 0)', releasedAfterMs === undefined ? `NO, after ${RELEASE_TIMEOUT_MS / 1000} s: ${heldText(heldAfterClose)}` : `yes, by the step ${formatDelay(releasedAfterMs)} after`],
         ['server CPU during the soak (of one core)', cpuAtStart !== undefined && cpuAtEnd !== undefined ? `${(((cpuAtEnd - cpuAtStart) / (closeAt - startedAt)) * 100).toFixed(0)}%` : '-'],
         ['this client\'s CPU (of one core)', `${(((clientCpu.user + clientCpu.system) / 1000 / (closeAt - startedAt)) * 100).toFixed(0)}%`],
+        ['server event-loop delay during the soak (/metrics, 10 ms resolution): p99 / max', `${formatDelay(lagP99 === undefined ? undefined : lagP99 * 1000)} / ${formatDelay(lagMax === undefined ? undefined : lagMax * 1000)}`],
+        ['keep-alive comments received (all subscriptions)', formatCount(everyone.reduce((sum, subscription) => sum + subscription.keepAlives, 0))],
         ['longest workload step', formatDelay(Math.max(...probe.lines.map((line) => line.stepMs)))],
       ],
     );
