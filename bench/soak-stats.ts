@@ -14,6 +14,8 @@ export interface SoakOptions {
   quick: boolean;
   /** Where the server child writes a CPU profile when it exits (--profile-server DIR). */
   profileDir?: string;
+  /** The server's --max-concurrent-per-user (default: the subscriptions and 100 more, so that opening them all at once is not refused). */
+  maxConcurrentPerUser?: number;
 }
 
 export const SOAK_USAGE =
@@ -22,7 +24,8 @@ export const SOAK_USAGE =
   '  --seconds S        how long they stay open (default 60, at most 3600; --quick: 15)\n' +
   '  --jobs J           jobs in the embedded history, which sets the live rate (default 300000; --quick: 100000)\n' +
   '  --quick            a short run: 15 s, 100,000 jobs (the other options still apply)\n' +
-  '  --profile-server D write a CPU profile of the server process into directory D';
+  '  --profile-server D write a CPU profile of the server process into directory D\n' +
+  '  --max-concurrent-per-user M  the server\'s limit (default N + 100; the server\'s own default, 32, can refuse an opening burst)';
 
 export class SoakUsageError extends Error {
   override readonly name = 'SoakUsageError';
@@ -55,6 +58,9 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
         break;
       case '--jobs':
         options.jobs = integerOption(name, value(), 1000, 10_000_000);
+        break;
+      case '--max-concurrent-per-user':
+        options.maxConcurrentPerUser = integerOption(name, value(), 1, 9_999_999);
         break;
       case '--profile-server': {
         const dir = value();
@@ -287,6 +293,38 @@ export class Samples {
   summary(): DelaySummary {
     return summarizeDelays(this.values.slice(0, this.size));
   }
+}
+
+export interface RpcTotal {
+  count: number;
+  seconds: number;
+}
+
+const RPC_DURATION_LINE = /^flux_graphql_rpc_duration_seconds_(sum|count)\{topic="([^"]*)"\} (\S+)$/;
+
+/** Flux RPCs the server sent, by topic, with their summed latency, from its /metrics text. */
+export function rpcTotals(metricsText: string): Map<string, RpcTotal> {
+  const totals = new Map<string, RpcTotal>();
+  for (const line of metricsText.split('\n')) {
+    const match = RPC_DURATION_LINE.exec(line);
+    if (match === null) continue;
+    const topic = match[2] as string;
+    const total = totals.get(topic) ?? { count: 0, seconds: 0 };
+    if (match[1] === 'sum') total.seconds = Number(match[3]);
+    else total.count = Number(match[3]);
+    totals.set(topic, total);
+  }
+  return totals;
+}
+
+/** What `after` adds to `before`, topic by topic (topics with no new RPCs left out). */
+export function rpcDelta(before: ReadonlyMap<string, RpcTotal>, after: ReadonlyMap<string, RpcTotal>): Map<string, RpcTotal> {
+  const delta = new Map<string, RpcTotal>();
+  for (const [topic, total] of after) {
+    const earlier = before.get(topic) ?? { count: 0, seconds: 0 };
+    if (total.count > earlier.count) delta.set(topic, { count: total.count - earlier.count, seconds: total.seconds - earlier.seconds });
+  }
+  return delta;
 }
 
 /** "12.3 ms", "1.25 s", or "-" for nothing measured. */

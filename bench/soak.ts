@@ -36,6 +36,8 @@ import {
   parseProbeLine,
   parseSoakOptions,
   postTimeOf,
+  rpcDelta,
+  rpcTotals,
   vmRssBytes,
   type HeldResources,
   type MixPart,
@@ -365,7 +367,7 @@ async function main(): Promise<void> {
   const probe = new ProbeLog();
   // Every subscription is asked for at once: while the server has not yet answered them they
   // count as requests in flight, which --max-concurrent-per-user (default 32) would refuse.
-  const maxConcurrent = options.subscriptions + 100;
+  const maxConcurrent = options.maxConcurrentPerUser ?? options.subscriptions + 100;
   const server: CliServer = await startCliServer(['--jobs', String(options.jobs), '--max-concurrent-per-user', String(maxConcurrent)], {
     imports: [PROBE],
     nodeFlags: options.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(options.profileDir)],
@@ -602,10 +604,26 @@ async function main(): Promise<void> {
         if (postedAt !== undefined) windowDelays.add(at - postedAt * 1000);
       }
       const summary = windowDelays.summary();
+      const posted = probe.lines.filter((line) => line.step * 1000 > fromMs && line.step * 1000 <= toMs).reduce((sum, line) => sum + line.posted + line.submitted, 0);
       const cpu = first?.cpuMs !== undefined && last?.cpuMs !== undefined && last.at > first.at ? `${(((last.cpuMs - first.cpuMs) / (last.at - first.at)) * 100).toFixed(0)}%` : '-';
-      timeline.push([`${from}-${to} s`, formatCount(delivered), formatDelay(summary.medianMs), formatDelay(summary.p99Ms), formatMiB(last?.rss), cpu]);
+      timeline.push([`${from}-${to} s`, formatCount(posted), formatCount(delivered), formatDelay(summary.medianMs), formatDelay(summary.p99Ms), formatMiB(last?.rss), cpu]);
     }
-    table('Over time (after all were open)', ['window', 'events delivered', 'jobChanges from post: median', 'p99', 'server RSS at its end', 'server CPU (of one core)'], timeline);
+    table('Over time (after all were open)', ['window', 'events posted by the workload', 'events delivered', 'jobChanges from post: median', 'p99', 'server RSS at its end', 'server CPU (of one core)'], timeline);
+
+    const soakSeconds = (closeAt - allOpenAt) / 1000;
+    const rpcs = [...rpcDelta(rpcTotals(metricsDuring), rpcTotals(metricsAtEnd))].sort((a, b) => b[1].seconds - a[1].seconds);
+    table(
+      'Flux RPCs the server sent while all were open (/metrics)',
+      ['topic', 'RPCs', 'per second', 'mean latency', 'summed latency'],
+      rpcs.map(([topic, total]) => [topic, formatCount(total.count), (total.count / soakSeconds).toFixed(1), formatDelay((total.seconds / total.count) * 1000), formatDelay(total.seconds * 1000)]),
+    );
+    note(
+      'A streaming RPC (job-info.eventlog-watch) is counted when it ends, with its whole life as its latency. The journal stream is read on the server\'s own ' +
+        'connection, which /metrics does not observe. job-list.list here is mostly the match of filtered jobChanges: one listing per event and filter set.',
+    );
+    const biggestStep = probe.lines
+      .filter((line) => line.step * 1000 > allOpenAt && line.step * 1000 <= closeAt)
+      .reduce<ProbeLine | undefined>((best, line) => (best === undefined || line.posted + line.submitted > best.posted + best.submitted ? line : best), undefined);
 
     const problems = [...observed.problems.entries()].sort((a, b) => b[1] - a[1]);
     table(
@@ -618,6 +636,7 @@ async function main(): Promise<void> {
     const handlesAtStart = metricValue(metricsAtStart, 'nodejs_active_handles_total');
     const handlesAfter = metricValue(metricsAfter, 'nodejs_active_handles_total');
     const handlesDuring = metricValue(metricsDuring, 'nodejs_active_handles_total');
+    const watchesEnded = (rpcTotals(metricsAfter).get('job-info.eventlog-watch')?.count ?? 0) - (rpcTotals(metricsAtStart).get('job-info.eventlog-watch')?.count ?? 0);
     const lagP99 = metricValue(metricsAtEnd, 'nodejs_eventloop_lag_p99_seconds');
     const lagMax = metricValue(metricsAtEnd, 'nodejs_eventloop_lag_max_seconds');
     table(
@@ -635,7 +654,13 @@ async function main(): Promise<void> {
         ['this client\'s CPU (of one core)', `${(((clientCpu.user + clientCpu.system) / 1000 / (closeAt - startedAt)) * 100).toFixed(0)}%`],
         ['server event-loop delay during the soak (/metrics, 10 ms resolution): p99 / max', `${formatDelay(lagP99 === undefined ? undefined : lagP99 * 1000)} / ${formatDelay(lagMax === undefined ? undefined : lagMax * 1000)}`],
         ['keep-alive comments received (all subscriptions)', formatCount(everyone.reduce((sum, subscription) => sum + subscription.keepAlives, 0))],
+        ['most events delivered in one second (all subscriptions)', formatCount(Math.max(0, ...observed.perSecond.filter((count) => count !== undefined)))],
         ['longest workload step', formatDelay(Math.max(...probe.lines.map((line) => line.stepMs)))],
+        [
+          'most events one step posted while all were open',
+          biggestStep === undefined ? '-' : `${formatCount(biggestStep.posted + biggestStep.submitted)} (${formatCount(biggestStep.submitted)} new jobs), ${((biggestStep.step * 1000 - allOpenAt) / 1000).toFixed(0)} s in`,
+        ],
+        ['job-info.eventlog-watch streams ended (/metrics) / jobEvents subscriptions opened', `${watchesEnded} / ${everyone.filter((subscription) => subscription.kind.field === 'jobEvents').length}`],
       ],
     );
 

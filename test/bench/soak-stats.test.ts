@@ -11,6 +11,8 @@ import {
   parseSoakOptions,
   percentile,
   postTimeOf,
+  rpcDelta,
+  rpcTotals,
   summarizeDelays,
   vmRssBytes,
 } from '../../bench/soak-stats';
@@ -202,5 +204,39 @@ describe('formatDelay', () => {
     [1250, '1.25 s'],
   ])('%s ms is %s', (ms, text) => {
     expect(formatDelay(ms)).toBe(text);
+  });
+});
+
+describe('rpcTotals and rpcDelta', () => {
+  const before = [
+    '# HELP flux_graphql_rpc_duration_seconds Time from request to last response of Flux RPCs, by topic',
+    'flux_graphql_rpc_duration_seconds_bucket{le="0.0005",topic="job-list.list"} 3',
+    'flux_graphql_rpc_duration_seconds_sum{topic="job-list.list"} 0.5',
+    'flux_graphql_rpc_duration_seconds_count{topic="job-list.list"} 10',
+    'flux_graphql_rpc_duration_seconds_sum{topic="job-list.list-id"} 1e-3',
+    'flux_graphql_rpc_duration_seconds_count{topic="job-list.list-id"} 2',
+    'flux_graphql_rpcs_total{topic="job-list.list",outcome="ok"} 10',
+  ].join('\n');
+  const after = before
+    .replace('_sum{topic="job-list.list"} 0.5', '_sum{topic="job-list.list"} 2.5')
+    .replace('_count{topic="job-list.list"} 10', '_count{topic="job-list.list"} 50')
+    .concat('\nflux_graphql_rpc_duration_seconds_sum{topic="job-info.eventlog-watch"} 30\nflux_graphql_rpc_duration_seconds_count{topic="job-info.eventlog-watch"} 4');
+
+  it('reads the summed latency and count of each topic', () => {
+    expect(rpcTotals(before)).toEqual(
+      new Map([
+        ['job-list.list', { count: 10, seconds: 0.5 }],
+        ['job-list.list-id', { count: 2, seconds: 0.001 }],
+      ]),
+    );
+  });
+
+  it('gives what was added between two scrapes, leaving out topics that did not move', () => {
+    expect(rpcDelta(rpcTotals(before), rpcTotals(after))).toEqual(
+      new Map([
+        ['job-list.list', { count: 40, seconds: 2 }],
+        ['job-info.eventlog-watch', { count: 4, seconds: 30 }],
+      ]),
+    );
   });
 });
