@@ -10,16 +10,24 @@
  *   waits and stats watchers (their stats-get RPCs, as `flux module stats` would ask), and the
  *   open job-manager journal streams, so the soak can check they are released after it.
  *
- * One line per step on standard output: `soak-probe {json}` (see ProbeLine in soak-stats.ts).
+ * It also measures how long the event loop stays busy after each step (the subscribers' share
+ * of the step's events is read and sent from microtasks, since the embedded instance answers RPCs
+ * in microtasks), and on SIGUSR2 collects garbage (the child runs with --expose-gc) and reports
+ * the heap, so the soak can tell memory still held from garbage not yet collected.
+ *
+ * One line per step on standard output: `soak-probe {json}` (see ProbeLine in soak-stats.ts),
+ * and one `soak-probe-heap {json}` per SIGUSR2 (HeapLine).
  */
 import { EmbeddedInstance } from '../src/embedded';
 import type { ServiceRequest } from '../src/embedded';
 import { Role } from '../src/flux/constants';
 import type { Json, JsonObject } from '../src/flux/json';
 import { LiveWorkload } from '../src/embedded/workload/live';
-import { PROBE_PREFIX, type ProbeLine } from './soak-stats';
+import { HEAP_PREFIX, PROBE_PREFIX, type HeapLine, type ProbeLine } from './soak-stats';
 
 let instance: EmbeddedInstance | undefined;
+/** How long the loop stayed busy after the last step, reported with the next one. */
+let busyAfterLastStepMs: number | undefined;
 
 const originalHandle = EmbeddedInstance.prototype.handle;
 EmbeddedInstance.prototype.handle = function handle(this: EmbeddedInstance, ...args: Parameters<EmbeddedInstance['handle']>) {
@@ -50,7 +58,11 @@ LiveWorkload.prototype.step = function step(this: LiveWorkload, now: number): vo
   const startedAt = performance.now();
   originalStep.call(this, now);
   const after = this.stats;
-  const line: ProbeLine = { step: now, stepMs: performance.now() - startedAt, posted: after.posted - before.posted, submitted: after.submitted - before.submitted };
+  const endedAt = performance.now();
+  const line: ProbeLine = { step: now, stepMs: endedAt - startedAt, posted: after.posted - before.posted, submitted: after.submitted - before.submitted };
+  if (busyAfterLastStepMs !== undefined) line.busyAfterPreviousMs = busyAfterLastStepMs;
+  // Runs once the microtasks the step set off (and any other task before it) are done.
+  setImmediate(() => (busyAfterLastStepMs = performance.now() - endedAt));
   if (instance !== undefined) {
     const jobInfo = statsGet(instance, 'job-info.stats-get');
     const jobList = statsGet(instance, 'job-list.stats-get');
@@ -64,3 +76,13 @@ LiveWorkload.prototype.step = function step(this: LiveWorkload, now: number): vo
   }
   process.stdout.write(`${PROBE_PREFIX}${JSON.stringify(line)}\n`);
 };
+
+process.on('SIGUSR2', () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  // Twice: the first pass can leave objects that only a second one frees (weak refs, finalizers).
+  gc?.();
+  gc?.();
+  const memory = process.memoryUsage();
+  const line: HeapLine = { collected: gc !== undefined, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, rss: memory.rss };
+  process.stdout.write(`${HEAP_PREFIX}${JSON.stringify(line)}\n`);
+});

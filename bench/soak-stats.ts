@@ -199,6 +199,8 @@ export interface ProbeLine {
   posted: number;
   /** Jobs submitted in this step (each with its submit event). */
   submitted: number;
+  /** How long the server's event loop stayed busy after the step before this one, ms (its subscribers' reads and sends). */
+  busyAfterPreviousMs?: number;
   held?: HeldResources;
 }
 
@@ -218,10 +220,45 @@ export function parseProbeLine(line: string): ProbeLine | undefined {
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  const { step, stepMs, posted, submitted, held } = value as Record<string, unknown>;
+  const { step, stepMs, posted, submitted, held, busyAfterPreviousMs } = value as Record<string, unknown>;
   if (typeof step !== 'number' || typeof stepMs !== 'number' || typeof posted !== 'number' || typeof submitted !== 'number') return undefined;
   if (held !== undefined && !isHeld(held)) return undefined;
-  return held === undefined ? { step, stepMs, posted, submitted } : { step, stepMs, posted, submitted, held };
+  if (busyAfterPreviousMs !== undefined && typeof busyAfterPreviousMs !== 'number') return undefined;
+  return {
+    step,
+    stepMs,
+    posted,
+    submitted,
+    ...(busyAfterPreviousMs === undefined ? {} : { busyAfterPreviousMs }),
+    ...(held === undefined ? {} : { held }),
+  };
+}
+
+export const HEAP_PREFIX = 'soak-probe-heap ';
+
+/** The server's memory right after a full collection (the probe's answer to SIGUSR2). */
+export interface HeapLine {
+  /** False when the child had no --expose-gc: the figures are then before any collection. */
+  collected: boolean;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+}
+
+/** The heap line in `line`, or undefined for any other line. */
+export function parseHeapLine(line: string): HeapLine | undefined {
+  if (!line.startsWith(HEAP_PREFIX)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line.slice(HEAP_PREFIX.length));
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const { collected, heapUsed, external, arrayBuffers, rss } = value as Record<string, unknown>;
+  if (typeof collected !== 'boolean' || typeof heapUsed !== 'number' || typeof external !== 'number' || typeof arrayBuffers !== 'number' || typeof rss !== 'number') return undefined;
+  return { collected, heapUsed, external, arrayBuffers, rss };
 }
 
 /**

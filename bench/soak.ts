@@ -33,12 +33,14 @@ import {
   formatDelay,
   formatMiB,
   mixCounts,
+  parseHeapLine,
   parseProbeLine,
   parseSoakOptions,
   postTimeOf,
   rpcDelta,
   rpcTotals,
   vmRssBytes,
+  type HeapLine,
   type HeldResources,
   type MixPart,
   type ProbeLine,
@@ -268,6 +270,11 @@ function metricValue(text: string, name: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
+function collectedText(line: HeapLine | undefined): string {
+  if (line === undefined) return '-';
+  return `${formatMiB(line.heapUsed)} / ${formatMiB(line.rss)}${line.collected ? '' : ' (no gc)'}`;
+}
+
 function heapOf(metricsText: string): number | undefined {
   return metricValue(metricsText, 'nodejs_heap_size_used_bytes');
 }
@@ -279,8 +286,30 @@ class ProbeLog {
   readonly lines: ProbeLine[] = [];
   /** When the last line arrived here, ms. */
   lastAt = 0;
+  private heapWaiters: Array<(line: HeapLine) => void> = [];
+
+  constructor(private readonly pid: () => number | undefined) {}
+
+  /** The server's memory after a full collection, which the probe makes on SIGUSR2. */
+  heapAfterCollection(timeoutMs = 60_000): Promise<HeapLine | undefined> {
+    const pid = this.pid();
+    if (pid === undefined) return Promise.resolve(undefined);
+    return new Promise((done) => {
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.heapWaiters.push((line) => {
+        clearTimeout(timer);
+        done(line);
+      });
+      process.kill(pid, 'SIGUSR2');
+    });
+  }
 
   take(line: string): void {
+    const heap = parseHeapLine(line);
+    if (heap !== undefined) {
+      this.heapWaiters.shift()?.(heap);
+      return;
+    }
     const parsed = parseProbeLine(line);
     if (parsed === undefined) {
       if (!line.startsWith('flux-graphql: backend ') && !line.includes('shutting down')) process.stderr.write(`serve: ${line}\n`);
@@ -364,16 +393,19 @@ async function main(): Promise<void> {
       `each subscription its own HTTP connection. WebSocket (graphql-ws) is not in this build: SSE only.\n\n`,
   );
 
-  const probe = new ProbeLog();
+  let serverPid: number | undefined;
+  const probe = new ProbeLog(() => serverPid);
   // Every subscription is asked for at once: while the server has not yet answered them they
   // count as requests in flight, which --max-concurrent-per-user (default 32) would refuse.
   const maxConcurrent = options.maxConcurrentPerUser ?? options.subscriptions + 100;
   const server: CliServer = await startCliServer(['--jobs', String(options.jobs), '--max-concurrent-per-user', String(maxConcurrent)], {
     imports: [PROBE],
-    nodeFlags: options.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(options.profileDir)],
+    // --expose-gc only lets the probe collect garbage when the soak asks (SIGUSR2), between phases.
+    nodeFlags: ['--expose-gc', ...(options.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(options.profileDir)])],
     onLine: (line) => probe.take(line),
     startTimeoutMs: 300_000,
   });
+  serverPid = server.pid;
   /** The subscription each slot holds now. */
   const subscriptions: Subscription[] = [];
   /** Every subscription opened, replacements included. */
@@ -386,6 +418,7 @@ async function main(): Promise<void> {
     const metricsAtStart = await fetchMetrics(server.url);
     const rssAtStart = rssOf(server.pid);
     const heldAtStart = probe.held;
+    const collectedAtStart = await probe.heapAfterCollection();
     let running = await runningJobs(client);
     const user = busiestUser(running);
     const counts = mixCounts(SOAK_MIX, options.subscriptions);
@@ -472,7 +505,11 @@ async function main(): Promise<void> {
     const clientCpu = process.cpuUsage(clientCpuAtStart);
     const heldAtEnd = probe.held;
     const aliveAtEnd = new Set(subscriptions.filter((subscription) => subscription.state === 'open'));
-    const notAlive = subscriptions.filter((subscription) => !aliveAtEnd.has(subscription));
+    // A slot whose job finished just before the end may still be waiting for its next job.
+    const beingReplaced = subscriptions.filter((subscription) => subscription.state === 'completed').length;
+    const notAlive = subscriptions.filter((subscription) => !aliveAtEnd.has(subscription) && subscription.state !== 'completed');
+    // With every subscription still open: what they hold once the garbage is gone.
+    const collectedAtEnd = await probe.heapAfterCollection();
 
     // Every client goes at once; then the server must let go of what it held for them.
     closing = true;
@@ -493,6 +530,7 @@ async function main(): Promise<void> {
     await sleep(2000);
     const metricsAfter = await fetchMetrics(server.url);
     const rssAfterClose = rssOf(server.pid);
+    const collectedAfterClose = await probe.heapAfterCollection();
     client.close();
 
     // ---- Report ----------------------------------------------------------------------------
@@ -538,7 +576,7 @@ async function main(): Promise<void> {
         same,
         completed,
         failed,
-        `${alive}/${slots.length}`,
+        `${alive}/${slots.length}${slots.some((subscription) => subscription.state === 'completed') ? ` (+${slots.filter((subscription) => subscription.state === 'completed').length} between jobs)` : ''}`,
       ];
     });
     table(
@@ -571,13 +609,13 @@ async function main(): Promise<void> {
     const rssDuring = samples.map((sample) => sample.rss).filter((rss): rss is number => rss !== undefined);
     table(
       'Server memory (VmRSS of the serve process)',
-      ['when', 'RSS', 'JS heap used (/metrics)', 'what the instance holds for subscribers (probe)'],
+      ['when', 'RSS', 'JS heap used (/metrics)', 'after a full GC: heap used / RSS', 'what the instance holds for subscribers (probe)'],
       [
-        ['start, before subscribing', formatMiB(rssAtStart), formatMiB(heapOf(metricsAtStart)), heldText(heldAtStart)],
-        [`all ${options.subscriptions} subscribed`, formatMiB(rssSubscribed), formatMiB(heapOf(metricsDuring)), ''],
-        ['most during the soak', formatMiB(Math.max(...rssDuring)), '', ''],
-        ['end of the soak, before closing', formatMiB(rssAtEnd), formatMiB(heapOf(metricsAtEnd)), heldText(heldAtEnd)],
-        [`2 s after the clients closed`, formatMiB(rssAfterClose), formatMiB(heapOf(metricsAfter)), heldText(heldAfterClose)],
+        ['start, before subscribing', formatMiB(rssAtStart), formatMiB(heapOf(metricsAtStart)), collectedText(collectedAtStart), heldText(heldAtStart)],
+        [`all ${options.subscriptions} subscribed`, formatMiB(rssSubscribed), formatMiB(heapOf(metricsDuring)), '', ''],
+        ['most during the soak', formatMiB(Math.max(...rssDuring)), '', '', ''],
+        ['end of the soak, before closing', formatMiB(rssAtEnd), formatMiB(heapOf(metricsAtEnd)), collectedText(collectedAtEnd), heldText(heldAtEnd)],
+        [`2 s after the clients closed`, formatMiB(rssAfterClose), formatMiB(heapOf(metricsAfter)), collectedText(collectedAfterClose), heldText(heldAfterClose)],
       ],
     );
 
@@ -655,6 +693,7 @@ async function main(): Promise<void> {
         ['server event-loop delay during the soak (/metrics, 10 ms resolution): p99 / max', `${formatDelay(lagP99 === undefined ? undefined : lagP99 * 1000)} / ${formatDelay(lagMax === undefined ? undefined : lagMax * 1000)}`],
         ['keep-alive comments received (all subscriptions)', formatCount(everyone.reduce((sum, subscription) => sum + subscription.keepAlives, 0))],
         ['most events delivered in one second (all subscriptions)', formatCount(Math.max(0, ...observed.perSecond.filter((count) => count !== undefined)))],
+        ['server event loop busy after a step (probe): median / p99 / max', busyText(probe.lines.filter((line) => line.step * 1000 > allOpenAt && line.step * 1000 <= closeAt + 1000))],
         ['longest workload step', formatDelay(Math.max(...probe.lines.map((line) => line.stepMs)))],
         [
           'most events one step posted while all were open',
@@ -671,7 +710,7 @@ async function main(): Promise<void> {
         `jobChanges delay median ${formatDelay(changes.fromEvent.summary().medianMs)}, p99 ${formatDelay(changes.fromEvent.summary().p99Ms)} from the event ` +
         `(${formatDelay(changes.fromPost.summary().medianMs)}, ${formatDelay(changes.fromPost.summary().p99Ms)} from its post); ` +
         `server RSS ${formatMiB(rssAtStart)} -> ${formatMiB(rssSubscribed)} -> ${formatMiB(rssAtEnd)} (${formatMiB(rssAfterClose)} after closing); ` +
-        `${problemCount} errors/ends; ${aliveAtEnd.size}/${subscriptions.length} alive at the end; ` +
+        `${problemCount} errors/ends; ${aliveAtEnd.size}/${subscriptions.length} alive at the end${beingReplaced > 0 ? ` (+${beingReplaced} jobEvents between jobs)` : ''}; ` +
         `${releasedAfterMs === undefined ? 'NOT released' : 'everything released'}; load average ${load()}\n`,
     );
     if (notAlive.length > 0 || problemCount > 0 || releasedAfterMs === undefined) process.exitCode = 1;
@@ -680,6 +719,14 @@ async function main(): Promise<void> {
     agent.destroy();
     await server.stop();
   }
+}
+
+/** How long the loop stayed busy after each step: the subscribers' reads and sends run from microtasks. */
+function busyText(lines: readonly ProbeLine[]): string {
+  const busy = new Samples();
+  for (const line of lines) if (line.busyAfterPreviousMs !== undefined) busy.add(line.busyAfterPreviousMs);
+  const summary = busy.summary();
+  return `${formatDelay(summary.medianMs)} / ${formatDelay(summary.p99Ms)} / ${formatDelay(summary.maxMs)}`;
 }
 
 function delayCells(samples: Samples): string[] {
