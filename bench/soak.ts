@@ -504,15 +504,23 @@ async function main(): Promise<void> {
     const cpuAtEnd = processCpuMs(server.pid);
     const clientCpu = process.cpuUsage(clientCpuAtStart);
     const heldAtEnd = probe.held;
-    const aliveAtEnd = new Set(subscriptions.filter((subscription) => subscription.state === 'open'));
-    // A slot whose job finished just before the end may still be waiting for its next job.
-    const beingReplaced = subscriptions.filter((subscription) => subscription.state === 'completed').length;
-    const notAlive = subscriptions.filter((subscription) => !aliveAtEnd.has(subscription) && subscription.state !== 'completed');
+    // No more replacements from here: the slots are as the end found them.
+    closing = true;
+    const stateAtEnd = new Map(everyone.map((subscription) => [subscription, subscription.state]));
+    const initialSet = new Set(initial);
+    const aliveAtEnd = new Set(subscriptions.filter((subscription) => stateAtEnd.get(subscription) === 'open'));
+    // A jobEvents slot whose job has just finished may be waiting for, or opening, its next job.
+    const isBetweenJobs = (subscription: Subscription): boolean => {
+      const state = stateAtEnd.get(subscription);
+      return state === 'completed' || (state === 'opening' && !initialSet.has(subscription));
+    };
+    const beingReplaced = subscriptions.filter(isBetweenJobs).length;
+    const notAlive = subscriptions.filter((subscription) => !aliveAtEnd.has(subscription) && !isBetweenJobs(subscription));
     // With every subscription still open: what they hold once the garbage is gone.
     const collectedAtEnd = await probe.heapAfterCollection();
 
     // Every client goes at once; then the server must let go of what it held for them.
-    closing = true;
+    const closedAt = Date.now();
     for (const subscription of subscriptions) subscription.close();
     agent.destroy();
     let releasedAfterMs: number | undefined;
@@ -521,7 +529,7 @@ async function main(): Promise<void> {
     while (Date.now() < releaseDeadline) {
       // A report from a step after the clients went, not one written before.
       if (probe.lines.length > stepsBeforeRelease && isReleased(probe.held)) {
-        releasedAfterMs = probe.lastAt - closeAt;
+        releasedAfterMs = probe.lastAt - closedAt;
         break;
       }
       await sleep(100);
@@ -563,8 +571,9 @@ async function main(): Promise<void> {
       const messages = unique.reduce((sum, subscription) => sum + subscription.messages, 0);
       const slots = subscriptions.filter((subscription) => subscription.part === part);
       const alive = slots.filter((subscription) => aliveAtEnd.has(subscription)).length;
-      const completed = unique.filter((subscription) => subscription.state === 'completed').length;
-      const failed = unique.filter((subscription) => subscription.state === 'failed').length;
+      const betweenJobs = slots.filter(isBetweenJobs).length;
+      const completed = unique.filter((subscription) => stateAtEnd.get(subscription) === 'completed').length;
+      const failed = unique.filter((subscription) => stateAtEnd.get(subscription) === 'failed').length;
       const windowCounts = part.kind.field === 'jobChanges' ? slots.map(windowed) : [];
       const same =
         windowCounts.length === 0 ? '-' : Math.min(...windowCounts) === Math.max(...windowCounts) ? `all ${Math.min(...windowCounts)}` : `${Math.min(...windowCounts)}-${Math.max(...windowCounts)}`;
@@ -576,7 +585,7 @@ async function main(): Promise<void> {
         same,
         completed,
         failed,
-        `${alive}/${slots.length}${slots.some((subscription) => subscription.state === 'completed') ? ` (+${slots.filter((subscription) => subscription.state === 'completed').length} between jobs)` : ''}`,
+        `${alive}/${slots.length}${betweenJobs > 0 ? ` (+${betweenJobs} between jobs)` : ''}`,
       ];
     });
     table(
