@@ -283,6 +283,22 @@ export function vmRssBytes(status: string): number | undefined {
   return match === null ? undefined : Number(match[1]) * 1024;
 }
 
+/**
+ * One TcpExt counter from the text of /proc/net/netstat, where each group is a line of names
+ * and a line of values (e.g. ListenOverflows: connections the listen queue had no room for).
+ */
+export function tcpExtCounter(netstat: string, name: string): number | undefined {
+  const lines = netstat.split('\n');
+  for (let at = 0; at + 1 < lines.length; at++) {
+    const names = (lines[at] as string).trim().split(/\s+/);
+    const values = (lines[at + 1] as string).trim().split(/\s+/);
+    if (names[0] !== 'TcpExt:' || values[0] !== 'TcpExt:') continue;
+    const index = names.indexOf(name);
+    return index > 0 && values[index] !== undefined ? Number(values[index]) : undefined;
+  }
+  return undefined;
+}
+
 /** The `p`-th percentile (0-100) of ascending `sorted` values, by nearest rank; undefined for none. */
 export function percentile(sorted: ArrayLike<number>, p: number): number | undefined {
   if (!(p >= 0 && p <= 100)) throw new RangeError(`a percentile is from 0 to 100 (got ${p})`);

@@ -38,6 +38,8 @@ import {
   parseSoakOptions,
   postTimeOf,
   rpcDelta,
+  summarizeDelays,
+  tcpExtCounter,
   rpcTotals,
   vmRssBytes,
   type HeapLine,
@@ -98,6 +100,8 @@ class Subscription {
   state: SubscriptionState = 'opening';
   status: number | undefined;
   sentAt = 0;
+  /** When its TCP connection was established. */
+  connectedAt: number | undefined;
   openedAt: number | undefined;
   firstMessageAt: number | undefined;
   messages = 0;
@@ -141,6 +145,7 @@ class Subscription {
       },
     });
     this.request = req;
+    req.once('socket', (socket) => socket.once('connect', () => (this.connectedAt = Date.now())));
     req.on('response', (res) => this.onResponse(res, startedAt));
     req.on('error', (error) => this.fail(`connection error: ${error.message}`));
     req.end(body);
@@ -270,6 +275,15 @@ function metricValue(text: string, name: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
+/** A TcpExt counter of the machine (/proc/net/netstat), undefined where there is none. */
+function tcpCounter(name: string): number | undefined {
+  try {
+    return tcpExtCounter(readFileSync('/proc/net/netstat', 'utf8'), name);
+  } catch {
+    return undefined;
+  }
+}
+
 function collectedText(line: HeapLine | undefined): string {
   if (line === undefined) return '-';
   return `${formatMiB(line.heapUsed)} / ${formatMiB(line.rss)}${line.collected ? '' : ' (no gc)'}`;
@@ -349,10 +363,19 @@ function isReleased(held: HeldResources | undefined): boolean {
   return held !== undefined && held.journalStreams === 0 && held.eventlogWatchers === 0 && held.guestWatchers === 0 && held.listIdWaits === 0 && held.statsWatchers === 0;
 }
 
-/** Delays of one field's events, from their timestamps and from the step that posted them, leaving out jobEvents' replay. */
-function delaysOf(events: TimedEvents, steps: readonly number[]): { fromEvent: Samples; fromPost: Samples; replayed: number } {
-  const fromEvent = new Samples();
-  const fromPost = new Samples();
+interface PhaseDelays {
+  fromEvent: Samples;
+  fromPost: Samples;
+}
+
+/**
+ * Delays of one field's events, from their timestamps and from the step that posted them,
+ * apart for the events posted while the subscriptions were still being opened and after;
+ * jobEvents' replay of what was stored before the subscription is left out.
+ */
+function delaysOf(events: TimedEvents, steps: readonly number[], allOpenAt: number): { opening: PhaseDelays; open: PhaseDelays; replayed: number } {
+  const opening = { fromEvent: new Samples(), fromPost: new Samples() };
+  const open = { fromEvent: new Samples(), fromPost: new Samples() };
   let replayed = 0;
   const received = events.receivedAt.toArray();
   const stamps = events.timestamp.toArray();
@@ -360,15 +383,17 @@ function delaysOf(events: TimedEvents, steps: readonly number[]): { fromEvent: S
   for (let index = 0; index < received.length; index++) {
     const timestamp = stamps[index] as number;
     const postedAt = postTimeOf(steps, timestamp);
+    const postedMs = (postedAt ?? timestamp) * 1000;
     // Posted before its subscription was asked for: part of the stored eventlog it replays first.
-    if ((postedAt ?? timestamp) * 1000 <= (subscribed[index] as number)) {
+    if (postedMs <= (subscribed[index] as number)) {
       replayed++;
       continue;
     }
-    fromEvent.add((received[index] as number) - timestamp * 1000);
-    if (postedAt !== undefined) fromPost.add((received[index] as number) - postedAt * 1000);
+    const phase = postedMs <= allOpenAt ? opening : open;
+    phase.fromEvent.add((received[index] as number) - timestamp * 1000);
+    if (postedAt !== undefined) phase.fromPost.add((received[index] as number) - postedAt * 1000);
   }
-  return { fromEvent, fromPost, replayed };
+  return { opening, open, replayed };
 }
 
 async function main(): Promise<void> {
@@ -470,6 +495,7 @@ async function main(): Promise<void> {
     });
 
     // All at once.
+    const overflowsBefore = tcpCounter('ListenOverflows');
     const cpuAtStart = processCpuMs(server.pid);
     const clientCpuAtStart = process.cpuUsage();
     startedAt = Date.now();
@@ -477,7 +503,10 @@ async function main(): Promise<void> {
     const initial = [...subscriptions];
     const answered = await Promise.all(initial.map((subscription) => subscription.ready));
     const allOpenAt = Date.now();
-    const openMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt).sort((a, b) => a - b);
+    const openMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt);
+    const connectMs = initial.map((subscription) => (subscription.connectedAt ?? allOpenAt) - subscription.sentAt);
+    const answerMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - (subscription.connectedAt ?? subscription.sentAt));
+    const overflowsWhileOpening = (tcpCounter('ListenOverflows') ?? 0) - (overflowsBefore ?? 0);
     const refusedAtOpen = answered.filter((ok) => !ok).length;
     const rssSubscribed = rssOf(server.pid);
     // Also resets the server's event-loop delay histogram, so the next scrape covers the soak alone.
@@ -543,11 +572,12 @@ async function main(): Promise<void> {
 
     // ---- Report ----------------------------------------------------------------------------
     const steps = probe.lines.map((line) => line.step);
-    const changes = delaysOf(observed.changes, steps);
-    const events = delaysOf(observed.events, steps);
-    const openSummary = new Samples();
-    for (const ms of openMs) openSummary.add(ms);
-    const openStats = openSummary.summary();
+    const changes = delaysOf(observed.changes, steps, allOpenAt);
+    const events = delaysOf(observed.events, steps, allOpenAt);
+    const spreadOf = (values: readonly number[]): string => {
+      const summary = summarizeDelays([...values]);
+      return `${formatDelay(summary.medianMs)} / ${formatDelay(summary.p99Ms)} / ${formatDelay(summary.maxMs)}`;
+    };
 
     // Subscribers with the same filters should all have been sent the same events: compare
     // how many each got of those posted while every one of them was listening.
@@ -604,14 +634,18 @@ async function main(): Promise<void> {
       'Delay from event to client',
       ['events', 'delivered', 'from the event timestamp: median', 'p99', 'max', 'from the post (workload step): median', 'p99', 'max'],
       [
-        ['jobChanges', formatCount(changes.fromEvent.count), ...delayCells(changes.fromEvent), ...delayCells(changes.fromPost)],
-        [`jobEvents (live; ${formatCount(events.replayed)} replayed left out)`, formatCount(events.fromEvent.count), ...delayCells(events.fromEvent), ...delayCells(events.fromPost)],
+        ['jobChanges, all open', formatCount(changes.open.fromEvent.count), ...delayCells(changes.open.fromEvent), ...delayCells(changes.open.fromPost)],
+        ['jobChanges, posted while opening', formatCount(changes.opening.fromEvent.count), ...delayCells(changes.opening.fromEvent), ...delayCells(changes.opening.fromPost)],
+        ['jobEvents, all open', formatCount(events.open.fromEvent.count), ...delayCells(events.open.fromEvent), ...delayCells(events.open.fromPost)],
+        ['jobEvents, posted while opening', formatCount(events.opening.fromEvent.count), ...delayCells(events.opening.fromEvent), ...delayCells(events.opening.fromPost)],
       ],
     );
     note(
       'The embedded workload posts events in 1 s steps, each event with its own timestamp (up to a step earlier), so "from the event timestamp" ' +
         'includes up to 1 s of the workload\'s own batching. "From the post" is measured from the step that posted the event (reported by bench/soak-probe.ts ' +
         'in the server process): the server\'s part, journal to job-list read to the client. Client and server share the machine\'s clock. ' +
+        `"While opening": posted before the last of the ${formatCount(options.subscriptions)} had its answer (${formatDelay(allOpenAt - startedAt)} after the first was asked for). ` +
+        `jobEvents leave out the ${formatCount(events.replayed)} events stored before their subscription (each starts with a replay of the job's eventlog). ` +
         `jobStats sent ${formatCount(observed.statsUpdates)} updates (no timestamps, so no delay).`,
     );
 
@@ -691,7 +725,10 @@ async function main(): Promise<void> {
       ['what', 'value'],
       [
         ['time to open all (first request to last answer)', formatDelay(allOpenAt - startedAt)],
-        ['time to answer one: median / p99 / max', `${formatDelay(openStats.medianMs)} / ${formatDelay(openStats.p99Ms)} / ${formatDelay(openStats.maxMs)}`],
+        ['time to answer one: median / p99 / max', spreadOf(openMs)],
+        ['of which to connect (TCP): median / p99 / max', spreadOf(connectMs)],
+        ['of which from connected to answered: median / p99 / max', spreadOf(answerMs)],
+        ['listen queue overflows while opening (/proc/net/netstat, the whole machine)', overflowsWhileOpening],
         ['refused or failed while opening', refusedAtOpen],
         ['--max-concurrent-per-user given to the server', maxConcurrent],
         ['/metrics flux_graphql_active_requests with all open', activeRequests ?? '-'],
@@ -716,8 +753,8 @@ async function main(): Promise<void> {
     const problemCount = problems.reduce((sum, [, count]) => sum + count, 0);
     process.stdout.write(
       `soak: ${options.subscriptions} subscriptions (SSE) for ${options.seconds} s: ${formatCount(delivered)} events delivered; ` +
-        `jobChanges delay median ${formatDelay(changes.fromEvent.summary().medianMs)}, p99 ${formatDelay(changes.fromEvent.summary().p99Ms)} from the event ` +
-        `(${formatDelay(changes.fromPost.summary().medianMs)}, ${formatDelay(changes.fromPost.summary().p99Ms)} from its post); ` +
+        `jobChanges delay (all open) median ${formatDelay(changes.open.fromEvent.summary().medianMs)}, p99 ${formatDelay(changes.open.fromEvent.summary().p99Ms)} from the event ` +
+        `(${formatDelay(changes.open.fromPost.summary().medianMs)}, ${formatDelay(changes.open.fromPost.summary().p99Ms)} from its post); ` +
         `server RSS ${formatMiB(rssAtStart)} -> ${formatMiB(rssSubscribed)} -> ${formatMiB(rssAtEnd)} (${formatMiB(rssAfterClose)} after closing); ` +
         `${problemCount} errors/ends; ${aliveAtEnd.size}/${subscriptions.length} alive at the end${beingReplaced > 0 ? ` (+${beingReplaced} jobEvents between jobs)` : ''}; ` +
         `${releasedAfterMs === undefined ? 'NOT released' : 'everything released'}; load average ${load()}\n`,

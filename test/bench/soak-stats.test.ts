@@ -14,6 +14,7 @@ import {
   rpcDelta,
   rpcTotals,
   summarizeDelays,
+  tcpExtCounter,
   vmRssBytes,
 } from '../../bench/soak-stats';
 
@@ -238,5 +239,23 @@ describe('rpcTotals and rpcDelta', () => {
         ['job-info.eventlog-watch', { count: 4, seconds: 30 }],
       ]),
     );
+  });
+});
+
+describe('tcpExtCounter', () => {
+  const netstat =
+    'TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops\n' +
+    'TcpExt: 0 0 17 19\n' +
+    'IpExt: InNoRoutes ListenOverflows\n' +
+    'IpExt: 3 99\n';
+
+  it('reads a counter of the TcpExt group, not a same-named one of another group', () => {
+    expect(tcpExtCounter(netstat, 'ListenOverflows')).toBe(17);
+    expect(tcpExtCounter(netstat, 'ListenDrops')).toBe(19);
+  });
+
+  it('is undefined for a counter the kernel does not have, or without a TcpExt group', () => {
+    expect(tcpExtCounter(netstat, 'NoSuchCounter')).toBeUndefined();
+    expect(tcpExtCounter('IpExt: InNoRoutes\nIpExt: 3\n', 'InNoRoutes')).toBeUndefined();
   });
 });
