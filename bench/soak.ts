@@ -239,6 +239,62 @@ async function runningJobs(client: HttpGraphQLClient): Promise<RunningJob[]> {
   return data.jobs.nodes;
 }
 
+/**
+ * The running jobs the jobEvents subscriptions watch, spread over them (more subscriptions than
+ * jobs watch some jobs twice); jobs seen to finish are not handed out again, and the list is
+ * asked for again when it runs low or is 2 s old, in the background.
+ */
+class RunningJobPool {
+  private readonly done = new Set<string>();
+  private readonly watchers = new Map<string, number>();
+  private refreshing: Promise<void> | undefined;
+  private refreshedAt = Date.now();
+
+  constructor(
+    private jobs: readonly RunningJob[],
+    private readonly fetchJobs: () => Promise<RunningJob[]>,
+  ) {}
+
+  /** The unfinished job with the fewest watchers (undefined when none is left). */
+  pick(): RunningJob | undefined {
+    let best: RunningJob | undefined;
+    for (const job of this.jobs) {
+      if (this.done.has(job.id)) continue;
+      if (best === undefined || (this.watchers.get(job.id) ?? 0) < (this.watchers.get(best.id) ?? 0)) best = job;
+    }
+    if (best !== undefined) this.watchers.set(best.id, (this.watchers.get(best.id) ?? 0) + 1);
+    return best;
+  }
+
+  finished(id: string): void {
+    this.done.add(id);
+    this.watchers.delete(id);
+    if (Date.now() - this.refreshedAt > 2000 || this.jobs.every((job) => this.done.has(job.id))) void this.refresh();
+  }
+
+  /** A job to watch, waiting for the server's list when every job known has finished. */
+  async next(): Promise<RunningJob | undefined> {
+    const job = this.pick();
+    if (job !== undefined) return job;
+    await this.refresh();
+    return this.pick();
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.fetchJobs().then(
+      (jobs) => {
+        this.jobs = jobs;
+        this.refreshedAt = Date.now();
+        this.refreshing = undefined;
+      },
+      () => {
+        this.refreshing = undefined;
+      },
+    );
+    return this.refreshing;
+  }
+}
+
 /** The user with the most running jobs: whose own list the user-filtered subscriptions keep. */
 function busiestUser(jobs: readonly RunningJob[]): string {
   const counts = new Map<string, number>();
@@ -444,42 +500,24 @@ async function main(): Promise<void> {
     const rssAtStart = rssOf(server.pid);
     const heldAtStart = probe.held;
     const collectedAtStart = await probe.heapAfterCollection();
-    let running = await runningJobs(client);
+    const running = await runningJobs(client);
     const user = busiestUser(running);
     const counts = mixCounts(SOAK_MIX, options.subscriptions);
     const observed: Observed = { changes: timedEvents(), events: timedEvents(), statsUpdates: 0, perSecond: [], problems: new Map() };
     const url = new URL(server.url);
     let startedAt = Date.now();
     let closing = false;
-    let nextJob = 0;
-    const watchers = new Map<string, number>();
-    const pickJob = (): RunningJob | undefined => {
-      // Spread over the running jobs; more subscriptions than jobs watch some jobs twice.
-      const job = running[nextJob++ % Math.max(1, running.length)];
-      if (job !== undefined) watchers.set(job.id, (watchers.get(job.id) ?? 0) + 1);
-      return job;
-    };
+    const pool = new RunningJobPool(running, () => runningJobs(client));
     // A jobEvents subscription completes when its job is clean; a site's page would then show
-    // another job, so its slot watches another running job (asked for once a second at most).
-    let refreshing: Promise<void> | undefined;
-    let refreshedAt = Date.now();
+    // another job, so its slot watches another running job at once (the pool asks the server
+    // again for running jobs in the background, at most every 2 s).
     const reopen = (done: Subscription): void => {
       if (closing) return;
+      pool.finished(String(done.variables['id']));
       void (async () => {
-        if (Date.now() - refreshedAt > 1000) {
-          refreshing ??= runningJobs(client).then(
-            (jobs) => {
-              running = jobs.filter((job) => !watchers.has(job.id)).concat(jobs.filter((job) => watchers.has(job.id)));
-              nextJob = 0;
-              refreshedAt = Date.now();
-              refreshing = undefined;
-            },
-            () => (refreshing = undefined),
-          );
-        }
-        await refreshing;
-        if (closing) return;
-        const next = new Subscription(done.slot, done.part, variablesFor(done.kind, user, pickJob()), observed, reopen);
+        const job = await pool.next();
+        if (closing || job === undefined) return;
+        const next = new Subscription(done.slot, done.part, variablesFor(done.kind, user, job), observed, reopen);
         subscriptions[done.slot] = next;
         everyone.push(next);
         next.open(url, agent, startedAt);
@@ -488,7 +526,7 @@ async function main(): Promise<void> {
     let slot = 0;
     SOAK_MIX.forEach((part, index) => {
       for (let n = 0; n < (counts[index] as number); n++) {
-        const subscription = new Subscription(slot, part, variablesFor(part.kind, user, part.kind.field === 'jobEvents' ? pickJob() : undefined), observed, reopen);
+        const subscription = new Subscription(slot, part, variablesFor(part.kind, user, part.kind.field === 'jobEvents' ? pool.pick() : undefined), observed, reopen);
         subscriptions[slot++] = subscription;
         everyone.push(subscription);
       }
@@ -604,23 +642,27 @@ async function main(): Promise<void> {
       const betweenJobs = slots.filter(isBetweenJobs).length;
       const completed = unique.filter((subscription) => stateAtEnd.get(subscription) === 'completed').length;
       const failed = unique.filter((subscription) => stateAtEnd.get(subscription) === 'failed').length;
+      const answered = summarizeDelays(
+        initial.filter((subscription) => subscription.part === part).map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt),
+      );
       const windowCounts = part.kind.field === 'jobChanges' ? slots.map(windowed) : [];
       const same =
         windowCounts.length === 0 ? '-' : Math.min(...windowCounts) === Math.max(...windowCounts) ? `all ${Math.min(...windowCounts)}` : `${Math.min(...windowCounts)}-${Math.max(...windowCounts)}`;
       return [
         part.label,
         slots.length,
+        `${formatDelay(answered.medianMs)} / ${formatDelay(answered.maxMs)}`,
         formatCount(messages),
         (messages / slots.length / ((closeAt - startedAt) / 1000)).toFixed(1),
         same,
         completed,
         failed,
-        `${alive}/${slots.length}${betweenJobs > 0 ? ` (+${betweenJobs} between jobs)` : ''}`,
+        `${alive}/${slots.length}${betweenJobs > 0 ? ` (+${betweenJobs} reopening on another job)` : ''}`,
       ];
     });
     table(
       'Subscriptions (the mix)',
-      ['subscription', 'open at once', 'events delivered', 'events/s each', 'events in the window, per subscriber', 'completed (job clean)', 'failed', 'alive at end'],
+      ['subscription', 'open at once', 'answered in: median / max', 'events delivered', 'events/s each', 'events in the window, per subscriber', 'completed (job clean)', 'failed', 'alive at end'],
       rows,
     );
     note(
@@ -756,7 +798,7 @@ async function main(): Promise<void> {
         `jobChanges delay (all open) median ${formatDelay(changes.open.fromEvent.summary().medianMs)}, p99 ${formatDelay(changes.open.fromEvent.summary().p99Ms)} from the event ` +
         `(${formatDelay(changes.open.fromPost.summary().medianMs)}, ${formatDelay(changes.open.fromPost.summary().p99Ms)} from its post); ` +
         `server RSS ${formatMiB(rssAtStart)} -> ${formatMiB(rssSubscribed)} -> ${formatMiB(rssAtEnd)} (${formatMiB(rssAfterClose)} after closing); ` +
-        `${problemCount} errors/ends; ${aliveAtEnd.size}/${subscriptions.length} alive at the end${beingReplaced > 0 ? ` (+${beingReplaced} jobEvents between jobs)` : ''}; ` +
+        `${problemCount} errors/ends; ${aliveAtEnd.size}/${subscriptions.length} alive at the end${beingReplaced > 0 ? ` (+${beingReplaced} jobEvents reopening on another job)` : ''}; ` +
         `${releasedAfterMs === undefined ? 'NOT released' : 'everything released'}; load average ${load()}\n`,
     );
     if (notAlive.length > 0 || problemCount > 0 || releasedAfterMs === undefined) process.exitCode = 1;
