@@ -25,11 +25,16 @@ export const SOAK_USAGE =
   '  --jobs J           jobs in the embedded history, which sets the live rate (default 300000; --quick: 100000)\n' +
   '  --quick            a short run: 15 s, 100,000 jobs (the other options still apply)\n' +
   '  --profile-server D write a CPU profile of the server process into directory D\n' +
-  '  --max-concurrent-per-user M  the server\'s limit (default N + 100; the server\'s own default, 32, can refuse an opening burst)';
+  '  --max-concurrent-per-user M  the server\'s limit (default N + 100, so that no opening burst can be refused; 32 is the server\'s own)';
 
 export class SoakUsageError extends Error {
   override readonly name = 'SoakUsageError';
   readonly code = 'SOAK_USAGE';
+
+  /** True for --help: the usage was asked for, not a mistake. */
+  get isHelp(): boolean {
+    return this.message === SOAK_USAGE;
+  }
 }
 
 function integerOption(name: string, text: string | undefined, min: number, max: number): number {

@@ -458,8 +458,8 @@ async function main(): Promise<void> {
     options = parseSoakOptions(process.argv.slice(2));
   } catch (error) {
     if (error instanceof SoakUsageError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
+      (error.isHelp ? process.stdout : process.stderr).write(`${error.message}\n`);
+      process.exit(error.isHelp ? 0 : 2);
     }
     throw error;
   }

@@ -42,6 +42,21 @@ describe('parseSoakOptions', () => {
   it('names an unknown option and shows the usage', () => {
     expect(() => parseSoakOptions(['--subs', '5'])).toThrow(/^unknown option "--subs"\nusage: npm run soak/);
   });
+
+  it('answers --help with the usage, marked as asked for', () => {
+    const help = (() => {
+      try {
+        parseSoakOptions(['--help']);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(help).toBeInstanceOf(SoakUsageError);
+    expect((help as SoakUsageError).isHelp).toBe(true);
+    expect((help as SoakUsageError).message).toMatch(/^usage: npm run soak -- \[--subscriptions N\]/);
+    expect(() => parseSoakOptions(['--nope'])).toThrow(expect.objectContaining({ isHelp: false }));
+  });
 });
 
 describe('mixCounts', () => {
