@@ -11,7 +11,7 @@ import { jobQueryFromArgs, type JobFilterArgs } from '../../job-query';
 import { JobView } from '../../job-view';
 import type { JobChange } from '../../live/job-change';
 import { journalListener } from '../../live/journal-changes';
-import { LiveQueue, type LiveItem } from '../../live/live-queue';
+import { eventOf, LiveQueue, type LiveItem } from '../../live/live-queue';
 import { pollJobChanges } from '../../live/polled-changes';
 import { JobFilterEnum } from '../job-filter';
 import { JobNode } from '../job';
@@ -95,8 +95,8 @@ async function subscribeChanges(args: JobFilterArgs & { ids?: readonly bigint[] 
 }
 
 function changeOf(item: LiveItem<JobChange>, context: GraphQLContext): ResolvedChange {
-  if ('error' in item) throw item.error;
-  return { change: item.event, job: new JobView(item.event.job, context.jobInfo) };
+  const change = eventOf(item);
+  return { change, job: new JobView(change.job, context.jobInfo) };
 }
 
 builder.subscriptionField('jobChanges', (t) =>
