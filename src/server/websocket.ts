@@ -129,6 +129,8 @@ interface Connection {
   awaitingCredential: IdentityRefusal | undefined;
   readonly live: LiveConnection;
   readonly operations: Map<string, Operation>;
+  /** Since when more than --ws-max-buffered-bytes wait to be sent, the socket not drained since (ms). */
+  overBoundSince: number | undefined;
 }
 
 type Enveloped = ReturnType<FluxGraphQLApp['getEnveloped']>;
@@ -207,9 +209,25 @@ export function serveGraphQLOverWebSocket(server: Server, app: FluxGraphQLApp): 
     for (const code of codes) operation.observation.errorCodes.add(code);
   };
 
-  /** A client that reads nothing while the server has more and more to send it: cut off before memory grows. */
+  /**
+   * A client that reads nothing while the server has more and more to send it: cut off before
+   * memory grows. A burst of large results may pass the bound for a moment even to a client
+   * that reads; one that stays past it for a keep-alive interval, its socket never drained
+   * meanwhile, is not reading.
+   */
   const checkBuffer = (socket: WebSocket, connection: Connection): void => {
-    if (socket.readyState !== socket.OPEN || socket.bufferedAmount <= maxSocketBufferedBytes) return;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount <= maxSocketBufferedBytes) {
+      connection.overBoundSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    if (connection.overBoundSince === undefined) {
+      connection.overBoundSince = now;
+      setTimeout(() => checkBuffer(socket, connection), keepAliveMs).unref();
+      return;
+    }
+    if (now - connection.overBoundSince < keepAliveMs) return;
     metrics.countErrors([ErrorCode.SUBSCRIBER_TOO_SLOW]);
     socket.close(WS_CLOSE.POLICY_VIOLATION, closeReason(`${ErrorCode.SUBSCRIBER_TOO_SLOW}: more than ${maxSocketBufferedBytes} bytes left unread (--ws-max-buffered-bytes)`));
     connection.live.endAll();
@@ -306,7 +324,8 @@ export function serveGraphQLOverWebSocket(server: Server, app: FluxGraphQLApp): 
         const socket = ctx.extra.socket;
         const connection = connectionOf(socket);
         noteResult(connection.operations.get(id), result.errors, true);
-        checkBuffer(socket, connection);
+        // Once graphql-ws has handed this result to the socket (it sends it when this returns).
+        setImmediate(() => checkBuffer(socket, connection));
         return clientResult(result);
       },
       onError: (ctx, id, _payload, errors) => {
@@ -336,14 +355,6 @@ export function serveGraphQLOverWebSocket(server: Server, app: FluxGraphQLApp): 
     });
   });
 
-  const bufferChecks = setInterval(() => {
-    for (const socket of wss.clients) {
-      const connection = connections.get(socket);
-      if (connection !== undefined) checkBuffer(socket, connection);
-    }
-  }, keepAliveMs);
-  bufferChecks.unref();
-
   const admit = async (req: IncomingMessage): Promise<{ connection: Connection } | { refusal: Refusal }> => {
     const upgradeRequest = fetchRequestOf(req);
     const id = observationOf(upgradeRequest).id;
@@ -361,7 +372,7 @@ export function serveGraphQLOverWebSocket(server: Server, app: FluxGraphQLApp): 
       };
     }
     const peerAddress = req.socket.remoteAddress;
-    const connection: Connection = { id, upgrade: req, peerAddress, viewer: undefined, awaitingCredential: undefined, live: new LiveConnection('ws'), operations: new Map() };
+    const connection: Connection = { id, upgrade: req, peerAddress, viewer: undefined, awaitingCredential: undefined, live: new LiveConnection('ws'), operations: new Map(), overBoundSince: undefined };
     if (identity === undefined) return { connection };
     const identified = await identify(identity, upgradeRequest, peerAddress);
     if (!('status' in identified)) {
@@ -399,6 +410,8 @@ export function serveGraphQLOverWebSocket(server: Server, app: FluxGraphQLApp): 
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           socket.off('error', ignore);
+          // Everything the server had for the client has gone out to the system: it reads.
+          socket.on('drain', () => (admitted.connection.overBoundSince = undefined));
           connections.set(ws, admitted.connection);
           wss.emit('connection', ws, req);
         });
@@ -411,7 +424,6 @@ export function serveGraphQLOverWebSocket(server: Server, app: FluxGraphQLApp): 
   return {
     close: (graceMs) => {
       closing = true;
-      clearInterval(bufferChecks);
       server.off('upgrade', onUpgrade);
       const open = [...wss.clients].filter((socket) => socket.readyState !== socket.CLOSED);
       return new Promise<void>((resolve) => {

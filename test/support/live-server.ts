@@ -59,11 +59,12 @@ export async function startLiveServer(auth: AuthSettings = TRUSTED_LOOPBACK, set
 
 /** A `ws` WebSocket class that sends these headers with its upgrade (graphql-ws constructs it itself). */
 export function webSocketWith(headers: Record<string, string>, options: WebSocket.ClientOptions = {}): typeof WebSocket {
-  return class extends WebSocket {
+  const withHeaders = class extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols, { ...options, headers: { ...headers, ...options.headers } });
     }
   };
+  return withHeaders as unknown as typeof WebSocket;
 }
 
 export function wsClient(url: string, headers: Record<string, string> = {}, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
@@ -164,6 +165,27 @@ export function refusedUpgrade(url: string, headers: Record<string, string> = {}
     });
     socket.once('error', () => undefined);
   });
+}
+
+/**
+ * A graphql-ws session by hand, for what a protocol client hides (pings, pausing): the socket
+ * once the server has acknowledged connection_init, and where its close will come.
+ */
+export async function acknowledgedSocket(url: string, headers: Record<string, string> = {}, options: WebSocket.ClientOptions = {}): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+  const socket = new (webSocketWith(headers, options))(url, 'graphql-transport-ws');
+  const closed = closeOf(socket);
+  await new Promise((resolve) => socket.once('open', resolve));
+  const acknowledged = new Promise<void>((resolve, reject) => {
+    socket.once('message', (data: WebSocket.RawData) => {
+      const message = JSON.parse(data.toString()) as { type: string };
+      if (message.type === 'connection_ack') resolve();
+      else reject(new Error(`expected connection_ack, got ${data.toString()}`));
+    });
+    void closed.then((close) => reject(new Error(`closed before connection_ack: ${close.code} ${close.reason}`)));
+  });
+  socket.send(JSON.stringify({ type: 'connection_init' }));
+  await acknowledged;
+  return { socket, closed };
 }
 
 /** A socket's close, as the peer saw it. */
