@@ -48,9 +48,10 @@ const MAX_CLOSE_REASON_BYTES = 123;
 
 export function closeReason(text: string): string {
   if (Buffer.byteLength(text) <= MAX_CLOSE_REASON_BYTES) return text;
-  let cut = text;
-  while (Buffer.byteLength(`${cut}…`) > MAX_CLOSE_REASON_BYTES) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  // By code points, so that no character is cut in half.
+  const characters = Array.from(text);
+  while (Buffer.byteLength(`${characters.join('')}…`) > MAX_CLOSE_REASON_BYTES) characters.pop();
+  return `${characters.join('')}…`;
 }
 
 /**
