@@ -98,6 +98,24 @@ describe('graphql-ws over WebSocket, with --auth trusted-header', () => {
     await client.dispose();
   });
 
+  it('the same subscription over SSE, with the same identity: the same events, and the same refusal without the header', async () => {
+    live.instance.sink.ingest(job(1002n, 'run', T0, { userid: ALICE.uid }));
+    const client = wsClient(live.wsUrl, AS_ALICE);
+    const overWs = collect(client, EVENTS, { id: encodeJobId(1002n) });
+    const overSse = await sse(live.server.url, EVENTS, { id: encodeJobId(1002n) }, AS_ALICE);
+    expect(overSse.response.status).toBe(200);
+    const stored = await overSse.reader.results(6);
+    expect(await overWs.atLeast(6)).toEqual(stored);
+    live.instance.sink.post(1002n, ev('exception', T0 + 20, { type: 'test', severity: 1, note: 'watched' }));
+    expect(await overSse.reader.results(1)).toEqual([{ data: { jobEvents: { name: 'exception', timestamp: T0 + 20, context: { type: 'test', severity: 1, note: 'watched' } } } }]);
+    expect((await overWs.atLeast(7))[6]).toEqual({ data: { jobEvents: { name: 'exception', timestamp: T0 + 20, context: { type: 'test', severity: 1, note: 'watched' } } } });
+    await overSse.reader.close();
+    await client.dispose();
+    const anonymous = await fetch(live.server.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query: EVENTS, variables: { id: encodeJobId(1002n) } }) });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual((await refusedUpgrade(live.wsUrl)).body);
+  });
+
   it('refuses an upgrade without the proxy\'s header: HTTP 401, UNAUTHENTICATED, as a request gets', async () => {
     const refused = await refusedUpgrade(live.wsUrl);
     expect(refused.status).toBe(401);
@@ -281,5 +299,17 @@ describe('a WebSocket client that stops reading', () => {
     expect(await openWatches(live.instance)).toBe(0);
     socket.resume();
     expect(await closed).toEqual({ code: 1008, reason: 'SUBSCRIBER_TOO_SLOW: more than 1048576 bytes left unread (--ws-max-buffered-bytes)' });
+  });
+});
+
+describe('shutdown', () => {
+  it('tells WebSocket clients to go at once (1001): their subscriptions would never finish on their own', async () => {
+    const live = await startLiveServer();
+    live.instance.sink.ingest(job(ALICE_JOB, 'run', T0, { userid: ALICE.uid }));
+    const { socket, closed } = await acknowledgedSocket(live.wsUrl, AS_ALICE);
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: EVENTS, variables: { id: encodeJobId(ALICE_JOB) } } }));
+    expect(await settlesTo(() => openWatches(live.instance), 1)).toBe(1);
+    await live.close();
+    expect(await closed).toEqual({ code: 1001, reason: 'the server is shutting down' });
   });
 });
