@@ -64,9 +64,18 @@ interface StreamEnd {
 
 /**
  * yoga's event stream with keep-alive comments between its messages; `onEnd` runs once when it
- * ends: completed, cancelled by the reader, or the client gone (`signal`).
+ * ends: completed, cancelled by the reader, or the client gone (`signal`). Then `stop` returns
+ * the results' iterator itself: cancelling yoga's stream while this one's read of it is pending
+ * would reach yoga's cancel (which returns the iterator) only after that read.
  */
-function withKeepAlive(response: Response, keepAliveMs: number, signal: AbortSignal | undefined, onEnd: StreamEnd, fetchAPI: { Response: typeof Response; ReadableStream: typeof ReadableStream; TextEncoder: typeof TextEncoder }): Response {
+function withKeepAlive(
+  response: Response,
+  keepAliveMs: number,
+  signal: AbortSignal | undefined,
+  stop: () => void,
+  onEnd: StreamEnd,
+  fetchAPI: { Response: typeof Response; ReadableStream: typeof ReadableStream; TextEncoder: typeof TextEncoder },
+): Response {
   const body = response.body;
   if (body === null) {
     onEnd();
@@ -86,6 +95,7 @@ function withKeepAlive(response: Response, keepAliveMs: number, signal: AbortSig
   };
   function onAbort(): void {
     end();
+    stop();
     source.cancel().catch(() => undefined);
   }
   const stream = new fetchAPI.ReadableStream<Uint8Array>({
@@ -116,6 +126,7 @@ function withKeepAlive(response: Response, keepAliveMs: number, signal: AbortSig
     },
     cancel(reason) {
       end();
+      stop();
       return source.cancel(reason);
     },
   });
@@ -136,11 +147,13 @@ export function useSseStreams(options: { keepAliveMs: number; metrics: ServerMet
       const observation = existingObservationOf(request);
       let streamEnded: () => void = () => undefined;
       if (observation !== undefined) observation.streamEnded = new Promise<void>((resolve) => (streamEnded = resolve));
-      setResult(observed(result as AsyncIterable<ExecutionResult>, observation, metrics));
+      const results = observed(result as AsyncIterable<ExecutionResult>, observation, metrics);
+      setResult(results);
+      const stop = (): void => void results.return?.().catch(() => undefined);
       const process = resultProcessor;
       setResultProcessor(async (processed, fetchAPI, mediaType) => {
         const response = await process(processed, fetchAPI, mediaType);
-        return withKeepAlive(response, keepAliveMs, request.signal as AbortSignal | undefined, streamEnded, fetchAPI);
+        return withKeepAlive(response, keepAliveMs, request.signal as AbortSignal | undefined, stop, streamEnded, fetchAPI);
       }, EVENT_STREAM);
     },
   };
