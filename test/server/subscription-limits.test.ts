@@ -125,18 +125,21 @@ describe('a client that goes', () => {
   });
   afterAll(() => live?.close());
 
-  it('over WebSocket: every Flux stream of its subscriptions is cancelled when the socket closes', async () => {
+  it('over WebSocket: every Flux stream of its subscriptions (eventlog watches, the journal) is cancelled when the socket closes', async () => {
     const { socket } = await acknowledgedSocket(live.wsUrl, AS_ALICE);
     const subscribe = (id: string, query: string, variables: Record<string, unknown>): void => socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
     subscribe('a', EVENTS, { id: encodeJobId(1000n) });
     subscribe('b', 'subscription($id: JobID!) { jobEvents(id: $id, eventlog: EXEC) { name } }', { id: encodeJobId(1001n) });
     subscribe('c', 'subscription($id: JobID!) { jobOutput(id: $id) { data } }', { id: encodeJobId(1000n) });
+    subscribe('d', 'subscription { jobChanges { event } }', {});
     expect(await settlesTo(() => openWatches(live.instance), 3)).toBe(3);
-    expect(await openSubscriptions(live, 'ws')).toBe(3);
+    expect(await settlesTo(async () => live.instance.journal.openStreams, 1)).toBe(1);
+    expect(await openSubscriptions(live, 'ws')).toBe(4);
     expect(gauge(await metricsOf(live), 'flux_graphql_websocket_connections')).toBe(1);
     // Gone without a close frame, as a client whose machine went away.
     socket.terminate();
     expect(await settlesTo(() => openWatches(live.instance), 0)).toBe(0);
+    expect(await settlesTo(async () => live.instance.journal.openStreams, 0)).toBe(0);
     expect(await settlesTo(() => openSubscriptions(live, 'ws'), 0)).toBe(0);
     expect(gauge(await metricsOf(live), 'flux_graphql_websocket_connections')).toBe(0);
   });
