@@ -119,7 +119,19 @@ describe('jobChanges from the journal', () => {
     await runJobThrough(instance, 5001n);
     const changes = await collect(reader, 10);
     expect(new Set(changes.map((c) => c.job.id))).toEqual(new Set([encodeJobId(5001n)]));
-    await reader.close();
+    // With its only job inactive, the subscription is complete.
+    expect(changes[9]?.event).toBe('clean');
+    expect(await reader.next()).toEqual({ event: 'complete', data: null });
+  });
+
+  it('ids of jobs that are all inactive already: complete at once', async () => {
+    const { instance, app } = setup();
+    instance.sink.ingest(job(5100n, 'completed', T0 - 50));
+    instance.sink.ingest(job(5101n, 'canceled', T0 - 40));
+    const { reader } = await subscribeSse(app, CHANGES(`(ids: ["${encodeJobId(5100n)}", "${encodeJobId(5101n)}"])`));
+    expect(await reader.results()).toEqual([]);
+    await settle();
+    expect(instance.journal.openStreams).toBe(0);
   });
 
   it.each([

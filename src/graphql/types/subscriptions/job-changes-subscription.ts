@@ -3,7 +3,8 @@
  * Fed by the job-manager journal when the server's connection is the instance owner's (see
  * live/journal-feed.ts and live/journal-changes.ts); otherwise by polling job-list.
  */
-import type { JobQuery } from '../../../joblist';
+import { JobState } from '../../../flux/constants';
+import { JobListIdRPC, toJobIdInput, type JobQuery } from '../../../joblist';
 import { builder } from '../../builder';
 import type { GraphQLContext } from '../../context';
 import { ErrorCode, graphqlError } from '../../errors';
@@ -66,6 +67,23 @@ function hasFilters(args: JobFilterArgs): boolean {
   );
 }
 
+/**
+ * With ids: which of the jobs are inactive already once the journal listens, so that the
+ * subscription completes when the rest are. A job Flux does not show (unknown, or another
+ * user's in private mode) or whose read fails stays unsettled, as when polling: such a
+ * subscription does not complete by itself.
+ */
+function settleFinishedJobs(ids: readonly bigint[], context: GraphQLContext, listener: { settled(id: bigint): void }): void {
+  for (const id of new Set(ids)) {
+    new JobListIdRPC(context.liveHandle, toJobIdInput(id), ['state']).getJob().then(
+      (record) => {
+        if (record.state === JobState.INACTIVE) listener.settled(id);
+      },
+      () => undefined,
+    );
+  }
+}
+
 function credentialsOf(context: GraphQLContext): string {
   return context.viewer.admin ? 'server' : `uid:${context.viewer.userid}`;
 }
@@ -87,6 +105,7 @@ async function subscribeChanges(args: JobFilterArgs & { ids?: readonly bigint[] 
     const { access, stop } = await feed.listen(listener);
     if (access === 'journal') {
       queue.onClose(stop);
+      if (ids !== null) settleFinishedJobs(ids, context, listener);
       return queue;
     }
   }
@@ -108,7 +127,8 @@ builder.subscriptionField('jobChanges', (t) =>
       'sees and what matches: each change is read with the subscriber\'s credentials and, with filters, found again by ' +
       'job-list with them. When the server\'s connection is the instance owner\'s, changes come from job-manager.events-journal ' +
       '(one stream shared by all subscribers) as they happen; otherwise the server polls job-list every `pollInterval` ' +
-      'seconds and sends one change per job per poll (changes in between are coalesced). Never completes by itself.',
+      'seconds and sends one change per job per poll (changes in between are coalesced). With `ids` it completes once every one ' +
+      'of those jobs is inactive (at once if they all are already); otherwise it never completes by itself.',
     args: {
       filters: t.arg({ type: [JobFilterEnum], required: { list: false, items: true }, description: 'States, state sets and results (ORed), as for Query.jobs.' }),
       user: t.arg.string({ description: 'A user name, a uid or "all" (the default: every user Flux shows).' }),
