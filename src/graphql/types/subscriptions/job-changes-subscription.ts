@@ -31,8 +31,9 @@ const JobChangeRef = builder.objectRef<ResolvedChange>('JobChange').implement({
   fields: (t) => ({
     event: t.string({
       description:
-        'The RFC 21 event: submit, validate, depend, priority, alloc, start, exception, urgency, memo, annotations, finish, ' +
-        'release, free, clean, ... With the journal, every event the job manager posts; when polling, the last change seen ' +
+        'The RFC 21 event: submit, validate, depend, priority, alloc, start, exception, urgency, memo, finish, release, free, ' +
+        'clean, ... With the journal, the events of the job\'s eventlog (`flux job eventlog`) as the job manager posts them (its ' +
+        'scheduler `annotations` updates are left out: they are not in the eventlog); when polling, the last change seen ' +
         'between two polls, named after the event that enters the job\'s new state (or urgency, priority, annotations, exception).',
       resolve: (resolved) => resolved.change.event,
     }),
@@ -123,7 +124,7 @@ builder.subscriptionField('jobChanges', (t) =>
     type: JobChangeRef,
     description:
       'A JobChange each time a job that matches the filters (those of Query.jobs) changes after the subscription starts: ' +
-      'submitted, each state change, exceptions, urgency and priority changes, memos, annotations. Flux decides what the user ' +
+      'submitted, each state change, exceptions, urgency and priority changes, memos. Flux decides what the user ' +
       'sees and what matches: each change is read with the subscriber\'s credentials and, with filters, found again by ' +
       'job-list with them. When the server\'s connection is the instance owner\'s, changes come from job-manager.events-journal ' +
       '(one stream shared by all subscribers) as they happen; otherwise the server polls job-list every `pollInterval` ' +
