@@ -434,7 +434,7 @@ class FastExecution {
       }
       const name = selected.node.name.value;
       const field = type.getFields()[name];
-      if (field === undefined || !plain.has(name) || field.args.length > 0 || (selected.node.arguments ?? []).length > 0) return null;
+      if (field === undefined || !plain.has(name)) return null;
       const nonNull = field.type instanceof GraphQLNonNull;
       const named = nonNull ? (field.type as GraphQLNonNull<GraphQLOutputType>).ofType : field.type;
       const leafList = leafListOf(named);
@@ -453,10 +453,18 @@ class FastExecution {
 
   /**
    * A list of objects of a plain selection, written as JSON text: the same resolvers, called in
-   * the same order, and the same serialisation as object() and complete(), into the text
-   * JSON.stringify would write for what they build; undefined when the selection is not plain.
+   * the same order (item by item, field by field, depth first), with the same checks and
+   * serialisation as object() and complete(), into the text JSON.stringify would write for what
+   * they build; undefined when the selection is not plain. A leaf may come as a promise: its text
+   * is filled in when it settles.
    */
-  private writtenList(type: GraphQLList<GraphQLOutputType>, nodes: readonly FieldNode[], items: unknown[], path: Path, info: GraphQLResolveInfo): RawJson | undefined {
+  private writtenList(
+    type: GraphQLList<GraphQLOutputType>,
+    nodes: readonly FieldNode[],
+    items: unknown[],
+    path: Path,
+    info: GraphQLResolveInfo,
+  ): RawJson | PromiseLike<unknown> | undefined {
     const nonNullItems = type.ofType instanceof GraphQLNonNull;
     const named = nonNullItems ? (type.ofType as GraphQLNonNull<GraphQLOutputType>).ofType : type.ofType;
     if (!(named instanceof GraphQLObjectType)) return undefined;
@@ -464,74 +472,129 @@ class FastExecution {
     if (writer === null) return undefined;
     // Plans are made at the first item, as object() makes them.
     const firstItemPath = addPath(path, 0, undefined);
-    let text = '[';
+    const text = new TextBuilder();
+    text.add('[');
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
-      if (index > 0) text += ',';
+      if (index > 0) text.add(',');
       if (item instanceof Error) throw NEEDS_GRAPHQL_JS;
       if (item === null || item === undefined) {
         if (nonNullItems) throw NEEDS_GRAPHQL_JS;
-        text += 'null';
+        text.add('null');
         continue;
       }
-      text += this.writeObject(writer, item, firstItemPath, info);
+      this.writeObject(writer, item, firstItemPath, info, text);
     }
+    text.add(']');
     this.wroteRawJson = true;
-    return new RawJson(`${text}]`);
+    const pending = text.pending;
+    if (pending === undefined) return new RawJson(text.done());
+    return Promise.all(pending).then(() => this.after(() => new RawJson(text.done())));
   }
 
-  private writeObject(writer: Writer, source: unknown, path: Path, info: GraphQLResolveInfo): string {
+  private writeObject(writer: Writer, source: unknown, path: Path, info: GraphQLResolveInfo, text: TextBuilder): void {
     const { type } = writer;
     if (typeof type.isTypeOf === 'function' && type.isTypeOf(source, this.context.contextValue, info) !== true) throw NEEDS_GRAPHQL_JS;
-    let text = '{';
+    text.add('{');
     let first = true;
     for (const written of writer.fields) {
       const { selected, how } = written;
-      let valueText: string | undefined;
-      if (how.kind === 'typename') {
-        valueText = how.text;
-      } else {
-        const plan = (selected.plan ??= this.plan(type, selected.key, selected.nodes, path));
-        const value = this.resolve(plan, selected.node, source);
-        // A promise (none of a plain field's) was recorded for graphql-js to replay.
-        if (value instanceof RecordedPromise || value instanceof Error) throw NEEDS_GRAPHQL_JS;
-        if (value === null || value === undefined) {
-          if (written.nonNull) throw NEEDS_GRAPHQL_JS;
-          valueText = 'null';
-        } else if (how.kind === 'leaf') {
-          const serialized = how.leaf.serialize(value);
-          if (serialized === null || serialized === undefined) throw NEEDS_GRAPHQL_JS;
-          valueText = leafText(serialized);
-        } else if (how.kind === 'leafList') {
-          valueText = this.writeLeafList(how.leaf, how.nonNullItems, value);
-        } else {
-          valueText = this.writeObject(how.writer, value, plan.info.path, plan.info);
-        }
-      }
-      // JSON.stringify leaves out a member whose value it cannot write.
-      if (valueText === undefined) continue;
-      text += first ? written.keyText : `,${written.keyText}`;
-      text += valueText;
+      text.add(first ? written.keyText : `,${written.keyText}`);
       first = false;
-    }
-    return `${text}}`;
-  }
-
-  private writeLeafList(leaf: GraphQLLeafType, nonNullItems: boolean, value: unknown): string {
-    if (!Array.isArray(value)) throw NEEDS_GRAPHQL_JS;
-    const texts: string[] = [];
-    for (const item of value as unknown[]) {
-      if (item instanceof Error) throw NEEDS_GRAPHQL_JS;
-      if (item === null || item === undefined) {
-        if (nonNullItems) throw NEEDS_GRAPHQL_JS;
-        texts.push('null');
+      if (how.kind === 'typename') {
+        text.add(how.text);
         continue;
       }
-      const serialized = leaf.serialize(item);
-      if (serialized === null || serialized === undefined) throw NEEDS_GRAPHQL_JS;
-      texts.push(leafText(serialized) ?? 'null');
+      const plan = (selected.plan ??= this.plan(type, selected.key, selected.nodes, path));
+      const value = this.resolve(plan, selected.node, source);
+      if (!(value instanceof RecordedPromise)) {
+        if (how.kind === 'object') {
+          if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
+          if (value === null || value === undefined) {
+            if (written.nonNull) throw NEEDS_GRAPHQL_JS;
+            text.add('null');
+          } else {
+            this.writeObject(how.writer, value, plan.info.path, plan.info, text);
+          }
+        } else {
+          text.add(valueText(written, how, value));
+        }
+        continue;
+      }
+      // An object's fields are written in order, as they come: only a leaf may wait.
+      if (how.kind === 'object') throw NEEDS_GRAPHQL_JS;
+      const slot = text.slot();
+      text.wait(
+        value.promise.then(
+          (resolved: unknown) => this.reactTo(value, { value: resolved }, (done) => text.fill(slot, valueText(written, how, done))),
+          (reason: unknown) => this.reactTo(value, { reason }, ignoreValue),
+        ),
+      );
     }
-    return `[${texts.join(',')}]`;
+    text.add('}');
+  }
+}
+
+/** A leaf's or a list of leaves' value as JSON text, checked as complete() checks it. */
+function valueText(written: WrittenField, how: WrittenKind, value: unknown): string {
+  if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
+  if (value === null || value === undefined) {
+    if (written.nonNull) throw NEEDS_GRAPHQL_JS;
+    return 'null';
+  }
+  if (how.kind === 'leaf') return serializedText(how.leaf, value);
+  if (how.kind !== 'leafList') throw NEEDS_GRAPHQL_JS;
+  if (!Array.isArray(value)) throw NEEDS_GRAPHQL_JS;
+  const texts: string[] = [];
+  for (const item of value as unknown[]) {
+    if (item instanceof Error) throw NEEDS_GRAPHQL_JS;
+    if (item === null || item === undefined) {
+      if (how.nonNullItems) throw NEEDS_GRAPHQL_JS;
+      texts.push('null');
+      continue;
+    }
+    texts.push(serializedText(how.leaf, item));
+  }
+  return `[${texts.join(',')}]`;
+}
+
+function serializedText(leaf: GraphQLLeafType, value: unknown): string {
+  const serialized = leaf.serialize(value);
+  // graphql-js refuses a null from serialize as it does undefined.
+  if (serialized === null || serialized === undefined) throw NEEDS_GRAPHQL_JS;
+  const text = leafText(serialized);
+  // JSON.stringify would leave the member out; graphql-js is the one to answer that.
+  if (text === undefined) throw NEEDS_GRAPHQL_JS;
+  return text;
+}
+
+/** JSON text being written, with slots for the values still to come. */
+class TextBuilder {
+  private readonly parts: string[] = [];
+  private current = '';
+  pending: PromiseLike<unknown>[] | undefined;
+
+  add(text: string): void {
+    this.current += text;
+  }
+
+  /** A place for a value's text, filled in later. */
+  slot(): number {
+    this.parts.push(this.current, '');
+    this.current = '';
+    return this.parts.length - 1;
+  }
+
+  fill(slot: number, text: string): void {
+    this.parts[slot] = text;
+  }
+
+  wait(settled: PromiseLike<unknown>): void {
+    (this.pending ??= []).push(settled);
+  }
+
+  done(): string {
+    return this.parts.length === 0 ? this.current : this.parts.join('') + this.current;
   }
 }
 
