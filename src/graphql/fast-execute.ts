@@ -27,8 +27,6 @@ import { collectFields, collectSubfields } from 'graphql/execution/collectFields
 import { buildExecutionContext, buildResolveInfo, type ExecutionContext } from 'graphql/execution/execute';
 import { getArgumentValues } from 'graphql/execution/values';
 import { addPath, type Path } from 'graphql/jsutils/Path';
-import { PLAIN_FIELDS } from './plain-fields';
-import { RawJson, stringifyWithRawJson } from './raw-json';
 
 /** Thrown (never an Error, so no stack is captured) when this answer needs graphql-js. */
 const NEEDS_GRAPHQL_JS = Symbol('needs graphql-js');
@@ -174,44 +172,6 @@ interface SelectedField {
   plan: FieldPlan | undefined;
 }
 
-/** How one field of a written selection's value becomes JSON text. */
-type WrittenKind =
-  | { kind: 'typename'; text: string }
-  | { kind: 'leaf'; leaf: GraphQLLeafType }
-  | { kind: 'leafList'; leaf: GraphQLLeafType; nonNullItems: boolean }
-  | { kind: 'object'; writer: Writer };
-
-interface WrittenField {
-  selected: SelectedField;
-  /** The member's key as JSON text, with its colon. */
-  keyText: string;
-  nonNull: boolean;
-  how: WrittenKind;
-}
-
-/** A selection of plain fields only (plain-fields.ts), written as JSON text without building its objects. */
-interface Writer {
-  type: GraphQLObjectType;
-  fields: WrittenField[];
-}
-
-/** A scalar's or an enum's serialized value as JSON.stringify writes it. */
-function leafText(serialized: unknown): string | undefined {
-  if (typeof serialized === 'string') return JSON.stringify(serialized);
-  if (typeof serialized === 'number') return Number.isFinite(serialized) ? String(serialized) : 'null';
-  if (typeof serialized === 'boolean') return serialized ? 'true' : 'false';
-  return JSON.stringify(serialized);
-}
-
-/** The leaf type of a list of leaves, [T] or [T!], nullable or not; else undefined. */
-function leafListOf(type: GraphQLOutputType): { leaf: GraphQLLeafType; nonNullItems: boolean } | undefined {
-  if (!(type instanceof GraphQLList)) return undefined;
-  const item = type.ofType as GraphQLOutputType;
-  const nonNullItems = item instanceof GraphQLNonNull;
-  const named = nonNullItems ? (item as GraphQLNonNull<GraphQLOutputType>).ofType : item;
-  return isLeafType(named) ? { leaf: named, nonNullItems } : undefined;
-}
-
 /** What the attempt's pending work yields once it has given up (nobody reads it). */
 const ABANDONED = Symbol('abandoned');
 
@@ -220,10 +180,6 @@ class FastExecution {
   private readonly subfields = new WeakMap<readonly FieldNode[], Fields>();
   /** Each selection's fields as a list, made once: walking a Map and looking up a plan per field and item costs more. */
   private readonly selections = new WeakMap<Fields, SelectedField[]>();
-  /** Each selection's writer, or null when it selects a field that is not plain. */
-  private readonly writers = new WeakMap<Fields, Writer | null>();
-  /** Whether the data holds RawJson (then the result needs stringifyWithRawJson). */
-  wroteRawJson = false;
   private readonly record = new AttemptRecord();
   /** The promise whose settling the attempt is reacting to, if it is reacting to one. */
   private reactingTo: RecordedPromise | undefined;
@@ -390,8 +346,6 @@ class FastExecution {
     if (value === null || value === undefined) return null;
     if (type instanceof GraphQLList) {
       if (!Array.isArray(value)) throw NEEDS_GRAPHQL_JS;
-      const written = this.writtenList(type, nodes, value, path, info);
-      if (written !== undefined) return written;
       let anyPending = false;
       const items = value.map((item: unknown, index: number) => {
         const completed = this.complete(type.ofType, nodes, item, addPath(path, index, undefined), info);
@@ -411,191 +365,6 @@ class FastExecution {
     if (typeof type.isTypeOf === 'function' && type.isTypeOf(value, this.context.contextValue, info) !== true) throw NEEDS_GRAPHQL_JS;
     return this.object(type, this.subfieldsOf(type, nodes), value, path);
   }
-
-  /** The selection's writer when every field it selects is plain (and so on below), else null. */
-  private writerFor(type: GraphQLObjectType, nodes: readonly FieldNode[]): Writer | null {
-    const fields = this.subfieldsOf(type, nodes);
-    const known = this.writers.get(fields);
-    if (known !== undefined) return known;
-    const writer = this.makeWriter(type, fields);
-    this.writers.set(fields, writer);
-    return writer;
-  }
-
-  private makeWriter(type: GraphQLObjectType, fields: Fields): Writer | null {
-    const plain = PLAIN_FIELDS.get(type.name);
-    if (plain === undefined) return null;
-    const written: WrittenField[] = [];
-    for (const selected of this.selected(fields)) {
-      const keyText = `${JSON.stringify(selected.key)}:`;
-      if (selected.typename) {
-        written.push({ selected, keyText, nonNull: true, how: { kind: 'typename', text: JSON.stringify(type.name) } });
-        continue;
-      }
-      const name = selected.node.name.value;
-      const field = type.getFields()[name];
-      if (field === undefined || !plain.has(name)) return null;
-      const nonNull = field.type instanceof GraphQLNonNull;
-      const named = nonNull ? (field.type as GraphQLNonNull<GraphQLOutputType>).ofType : field.type;
-      const leafList = leafListOf(named);
-      let how: WrittenKind;
-      if (isLeafType(named)) how = { kind: 'leaf', leaf: named };
-      else if (leafList !== undefined) how = { kind: 'leafList', ...leafList };
-      else if (named instanceof GraphQLObjectType) {
-        const nested = this.writerFor(named, selected.nodes);
-        if (nested === null) return null;
-        how = { kind: 'object', writer: nested };
-      } else return null;
-      written.push({ selected, keyText, nonNull, how });
-    }
-    return { type, fields: written };
-  }
-
-  /**
-   * A list of objects of a plain selection, written as JSON text: the same resolvers, called in
-   * the same order (item by item, field by field, depth first), with the same checks and
-   * serialisation as object() and complete(), into the text JSON.stringify would write for what
-   * they build; undefined when the selection is not plain. A leaf may come as a promise: its text
-   * is filled in when it settles.
-   */
-  private writtenList(
-    type: GraphQLList<GraphQLOutputType>,
-    nodes: readonly FieldNode[],
-    items: unknown[],
-    path: Path,
-    info: GraphQLResolveInfo,
-  ): RawJson | PromiseLike<unknown> | undefined {
-    const nonNullItems = type.ofType instanceof GraphQLNonNull;
-    const named = nonNullItems ? (type.ofType as GraphQLNonNull<GraphQLOutputType>).ofType : type.ofType;
-    if (!(named instanceof GraphQLObjectType)) return undefined;
-    const writer = this.writerFor(named, nodes);
-    if (writer === null) return undefined;
-    // Plans are made at the first item, as object() makes them.
-    const firstItemPath = addPath(path, 0, undefined);
-    const text = new TextBuilder();
-    text.add('[');
-    for (let index = 0; index < items.length; index++) {
-      const item = items[index];
-      if (index > 0) text.add(',');
-      if (item instanceof Error) throw NEEDS_GRAPHQL_JS;
-      if (item === null || item === undefined) {
-        if (nonNullItems) throw NEEDS_GRAPHQL_JS;
-        text.add('null');
-        continue;
-      }
-      this.writeObject(writer, item, firstItemPath, info, text);
-    }
-    text.add(']');
-    this.wroteRawJson = true;
-    const pending = text.pending;
-    if (pending === undefined) return new RawJson(text.done());
-    return Promise.all(pending).then(() => this.after(() => new RawJson(text.done())));
-  }
-
-  private writeObject(writer: Writer, source: unknown, path: Path, info: GraphQLResolveInfo, text: TextBuilder): void {
-    const { type } = writer;
-    if (typeof type.isTypeOf === 'function' && type.isTypeOf(source, this.context.contextValue, info) !== true) throw NEEDS_GRAPHQL_JS;
-    text.add('{');
-    let first = true;
-    for (const written of writer.fields) {
-      const { selected, how } = written;
-      text.add(first ? written.keyText : `,${written.keyText}`);
-      first = false;
-      if (how.kind === 'typename') {
-        text.add(how.text);
-        continue;
-      }
-      const plan = (selected.plan ??= this.plan(type, selected.key, selected.nodes, path));
-      const value = this.resolve(plan, selected.node, source);
-      if (!(value instanceof RecordedPromise)) {
-        if (how.kind === 'object') {
-          if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
-          if (value === null || value === undefined) {
-            if (written.nonNull) throw NEEDS_GRAPHQL_JS;
-            text.add('null');
-          } else {
-            this.writeObject(how.writer, value, plan.info.path, plan.info, text);
-          }
-        } else {
-          text.add(valueText(written, how, value));
-        }
-        continue;
-      }
-      // An object's fields are written in order, as they come: only a leaf may wait.
-      if (how.kind === 'object') throw NEEDS_GRAPHQL_JS;
-      const slot = text.slot();
-      text.wait(
-        value.promise.then(
-          (resolved: unknown) => this.reactTo(value, { value: resolved }, (done) => text.fill(slot, valueText(written, how, done))),
-          (reason: unknown) => this.reactTo(value, { reason }, ignoreValue),
-        ),
-      );
-    }
-    text.add('}');
-  }
-}
-
-/** A leaf's or a list of leaves' value as JSON text, checked as complete() checks it. */
-function valueText(written: WrittenField, how: WrittenKind, value: unknown): string {
-  if (value instanceof Error) throw NEEDS_GRAPHQL_JS;
-  if (value === null || value === undefined) {
-    if (written.nonNull) throw NEEDS_GRAPHQL_JS;
-    return 'null';
-  }
-  if (how.kind === 'leaf') return serializedText(how.leaf, value);
-  if (how.kind !== 'leafList') throw NEEDS_GRAPHQL_JS;
-  if (!Array.isArray(value)) throw NEEDS_GRAPHQL_JS;
-  const texts: string[] = [];
-  for (const item of value as unknown[]) {
-    if (item instanceof Error) throw NEEDS_GRAPHQL_JS;
-    if (item === null || item === undefined) {
-      if (how.nonNullItems) throw NEEDS_GRAPHQL_JS;
-      texts.push('null');
-      continue;
-    }
-    texts.push(serializedText(how.leaf, item));
-  }
-  return `[${texts.join(',')}]`;
-}
-
-function serializedText(leaf: GraphQLLeafType, value: unknown): string {
-  const serialized = leaf.serialize(value);
-  // graphql-js refuses a null from serialize as it does undefined.
-  if (serialized === null || serialized === undefined) throw NEEDS_GRAPHQL_JS;
-  const text = leafText(serialized);
-  // JSON.stringify would leave the member out; graphql-js is the one to answer that.
-  if (text === undefined) throw NEEDS_GRAPHQL_JS;
-  return text;
-}
-
-/** JSON text being written, with slots for the values still to come. */
-class TextBuilder {
-  private readonly parts: string[] = [];
-  private current = '';
-  pending: PromiseLike<unknown>[] | undefined;
-
-  add(text: string): void {
-    this.current += text;
-  }
-
-  /** A place for a value's text, filled in later. */
-  slot(): number {
-    this.parts.push(this.current, '');
-    this.current = '';
-    return this.parts.length - 1;
-  }
-
-  fill(slot: number, text: string): void {
-    this.parts[slot] = text;
-  }
-
-  wait(settled: PromiseLike<unknown>): void {
-    (this.pending ??= []).push(settled);
-  }
-
-  done(): string {
-    return this.parts.length === 0 ? this.current : this.parts.join('') + this.current;
-  }
 }
 
 function ignoreValue(): undefined {
@@ -605,15 +374,6 @@ function ignoreValue(): undefined {
 function nonNull(value: unknown): unknown {
   if (value === null || value === undefined) throw NEEDS_GRAPHQL_JS;
   return value;
-}
-
-/** An answer whose data holds RawJson carries its stringifier: yoga writes a result with its own `stringify`. */
-type WrittenResult = ExecutionResult & { stringify?: (result: unknown) => string };
-
-function answer(attempt: FastExecution, data: unknown): WrittenResult {
-  const result: WrittenResult = { data: data as Record<string, unknown> };
-  if (attempt.wroteRawJson) result.stringify = stringifyWithRawJson;
-  return result;
 }
 
 /**
@@ -647,12 +407,12 @@ export function fastExecute<R>(args: ExecutionArgs, fallback: () => R | PromiseL
       return;
     }
     if (!isPromiseLike(data)) {
-      resolve(answer(attempt, data));
+      resolve({ data: data as Record<string, unknown> });
       return;
     }
     // Settles only with the attempt's data: every failure after a promise is a give-up.
     data.then((done) => {
-      if (!attempt.gaveUp) resolve(answer(attempt, done));
+      if (!attempt.gaveUp) resolve({ data: done as Record<string, unknown> });
     });
   });
 }
