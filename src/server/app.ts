@@ -1,7 +1,9 @@
 /**
  * The GraphQL HTTP application: a graphql-yoga instance serving the schema at /graphql
- * (GraphiQL for browsers), /healthz and /readyz, with query limits and error masking. It never listens:
- * call app.fetch(...) in tests, or hand it to http.createServer (see serve.ts).
+ * (GraphiQL for browsers, subscriptions over server-sent events), /healthz and /readyz, with
+ * query limits and error masking. It never listens: call app.fetch(...) in tests, or hand it to
+ * http.createServer (see start.ts), and to serveGraphQLOverWebSocket for the graphql-ws protocol
+ * on the same path (websocket.ts), which runs operations through the same plugins.
  */
 import { createYoga, maskError as yogaMaskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import { Role } from '../flux/constants';
@@ -14,7 +16,9 @@ import { createGraphQLContext, DEFAULT_PAGE_LIMITS, processViewer, type GraphQLC
 import type { Viewer } from '../graphql/viewer';
 import { LiveServices, type LiveOptions } from '../graphql/live/live-services';
 import { useAuthentication, type IdentityOptions } from './auth/use-authentication';
-import { DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit, type ConcurrencyScope } from './concurrency-limit';
+import { ConcurrencyLimit, DEFAULT_MAX_CONCURRENT_PER_USER, useConcurrencyLimit, type ConcurrencyScope } from './concurrency-limit';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionRegistry, useSubscriptionLimits, type SubscriptionLimits } from './subscriptions';
+import { useSseStreams } from './sse-streams';
 import { codedExecutionError } from '../graphql/errors';
 import type { JobDetailsBatchListener } from '../graphql/loaders/job-details-loader';
 import type { JobBatchListener } from '../graphql/loaders/job-loader';
@@ -24,7 +28,7 @@ import { useCompression } from './compression';
 import { useCsrfPrevention } from './csrf-prevention';
 import { useFastExecution } from './fast-execution';
 import { useDeferredErrors } from './deferred-errors';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
+import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_MAX_SOCKET_BUFFERED_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
 import { GRAPHQL_PATH } from './server-address';
 import { GRAPHIQL_OPTIONS, renderOfflineGraphiQL } from './graphiql';
 import { useHealthCheck } from './health';
@@ -94,8 +98,37 @@ export interface AppOptions {
   fastExecution?: boolean;
   /** Most GraphQL requests of one user in flight at once (default 32); HTTP 429 beyond. */
   maxConcurrentPerUser?: number;
-  /** Whom maxConcurrentPerUser counts: this server (default), or this worker of several (the 429 message says so). */
+  /** Whom maxConcurrentPerUser and the subscription limits count: this server (default), or this worker of several (the messages say so). */
   concurrencyScope?: ConcurrencyScope;
+  /** Most subscriptions at once per WebSocket connection (default 50) and per user over both transports (default 100). */
+  subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** How often a quiet subscription's connection gets a keep-alive: an SSE comment, a WebSocket ping (default 12 s). */
+  keepAliveMs?: number;
+  /** Most bytes a WebSocket client may leave unsent in the server's buffer before it is cut off (default 4 MiB). */
+  maxSocketBufferedBytes?: number;
+}
+
+/** What the WebSocket transport shares with the app it serves (see websocket.ts). */
+export interface AppTransportParts {
+  readonly identity: IdentityOptions | undefined;
+  /** Who is served when nobody authenticates. */
+  readonly anonymous: Viewer;
+  readonly corsOrigins: readonly string[];
+  readonly concurrency: ConcurrencyLimit;
+  readonly metrics: ServerMetrics;
+  readonly requestLogger: Logger | undefined;
+  readonly keepAliveMs: number;
+  readonly maxSocketBufferedBytes: number;
+  /** Largest message a client may send (the HTTP body limit). */
+  readonly maxMessageBytes: number;
+}
+
+const transportParts = new WeakMap<FluxGraphQLApp, AppTransportParts>();
+
+export function transportPartsOf(app: FluxGraphQLApp): AppTransportParts {
+  const parts = transportParts.get(app);
+  if (parts === undefined) throw new Error('this app was not made by createApp');
+  return parts;
 }
 
 /**
@@ -139,10 +172,17 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
   const identity = options.identity;
   const anonymous: Viewer = identity === undefined ? processViewer() : { ...identity.serverUser, admin: true };
   const live = new LiveServices({ serverHandle: handle, ...options.live });
+  const concurrencyScope = options.concurrencyScope ?? 'server';
+  const concurrency = new ConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER, concurrencyScope);
+  const subscriptions = new SubscriptionRegistry({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits }, metrics, concurrencyScope);
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+  const maxSocketBufferedBytes = options.maxSocketBufferedBytes ?? DEFAULT_MAX_SOCKET_BUFFERED_BYTES;
+  if (!Number.isSafeInteger(maxSocketBufferedBytes) || maxSocketBufferedBytes < 1) throw new RangeError(`maxSocketBufferedBytes must be a positive integer (got ${maxSocketBufferedBytes})`);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Watched for the handle's lifetime: an app has no close of its own.
   watchBrokerConnection(handle, { metrics, ...(options.connectionLogger === undefined ? {} : { logger: options.connectionLogger }) });
 
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  const app = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
@@ -150,7 +190,7 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
     renderGraphiQL: renderOfflineGraphiQL,
     logging: options.logging ?? 'info',
     cors: corsOptions(options.corsOrigins ?? []),
-    maxRequestBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxRequestBodySize: maxBodyBytes,
     // No field takes a file: multipart bodies (uploads) have nothing to carry, and yoga's parser
     // of them answers malformed ones without a code. Such a body gets 415 like any unread type.
     multipart: false,
@@ -186,8 +226,10 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useMetrics(metrics, GRAPHQL_PATH),
       useRequestObservation(),
       ...(identity === undefined ? [] : [useAuthentication(identity, GRAPHQL_PATH, options.graphiql !== false)]),
-      useConcurrencyLimit(options.maxConcurrentPerUser ?? DEFAULT_MAX_CONCURRENT_PER_USER, options.concurrencyScope ?? 'server'),
+      useConcurrencyLimit(concurrency),
       ...(options.requestLogger === undefined ? [] : [useRequestLog(options.requestLogger)]),
+      useSseStreams({ keepAliveMs, metrics }),
+      useSubscriptionLimits(subscriptions),
       useHealthCheck({ handle, backend: options.backend ?? handle.uri }),
       useCodedHttpRefusals(),
       useCsrfPrevention(),
@@ -199,4 +241,16 @@ export function createApp(options: AppOptions): FluxGraphQLApp {
       useClientErrors(),
     ],
   });
+  transportParts.set(app, {
+    identity,
+    anonymous,
+    corsOrigins: options.corsOrigins ?? [],
+    concurrency,
+    metrics,
+    requestLogger: options.requestLogger,
+    keepAliveMs,
+    maxSocketBufferedBytes,
+    maxMessageBytes: maxBodyBytes,
+  });
+  return app;
 }

@@ -75,6 +75,18 @@ export function parseRequestTimeout(text: string): number {
   return numberIn(text, 0, 3600, 'The request timeout must be a number of seconds above 0, at most 3600.', true);
 }
 
+export function parseKeepAlive(text: string): number {
+  return numberIn(text, 0, 3600, 'The keep-alive interval must be a number of seconds above 0, at most 3600.', true);
+}
+
+export function parseSubscriptionCount(text: string, per: string): number {
+  return integerIn(text, `The number of subscriptions ${per}`, 1, 1_000_000);
+}
+
+export function parseBufferedBytes(text: string): number {
+  return integerIn(text, 'The WebSocket buffer bound', 1024, 1024 * 1024 * 1024);
+}
+
 export function parseHost(text: string): string {
   const trimmed = text.trim();
   if (trimmed === '' || /\s/.test(trimmed)) throw new InvalidArgumentError('The host must be an address or name without spaces.');

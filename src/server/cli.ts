@@ -30,11 +30,22 @@ import {
   parseSeed,
   parseSocketPath,
   parseWorkers,
+  parseKeepAlive,
+  parseSubscriptionCount,
+  parseBufferedBytes,
 } from './cli-options';
 import { DEFAULT_PAGE_LIMITS } from '../graphql/context';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../jobinfo/output-eventlog';
 import { applyConfigFile, ConfigFileError } from './config-file';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NODES, DEFAULT_REQUEST_TIMEOUT_MS } from './http-limits';
+import {
+  DEFAULT_KEEPALIVE_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_NODES,
+  DEFAULT_MAX_SOCKET_BUFFERED_BYTES,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_USER,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './http-limits';
 import { DEFAULT_FLUX_URI } from '../flux/connect';
 import { DEFAULT_MAX_DETAIL_BYTES } from '../embedded/snapshot/detail-bound';
 import type { AccessSettings } from './auth/auth-settings';
@@ -72,6 +83,14 @@ export interface ServeSettings {
   allowAnonymous?: boolean;
   /** Most GraphQL requests of one user in flight at once (in each worker process). */
   maxConcurrentPerUser?: number;
+  /** Most subscriptions one user may hold at once over SSE and WebSocket together (in each worker process; default 100). */
+  maxSubscriptionsPerUser?: number;
+  /** Most subscriptions at once on one WebSocket connection (default 50). */
+  maxSubscriptionsPerConnection?: number;
+  /** Seconds between keep-alives of a quiet subscription's connection: an SSE comment, a WebSocket ping (default 12). */
+  keepAliveSeconds?: number;
+  /** Most bytes a WebSocket client may leave unsent in the server's buffer before it is closed (default 4 MiB). */
+  wsMaxBufferedBytes?: number;
   /**
    * Worker processes serving the port (default 1: this process serves, no other is started).
    * More than one: node's cluster, each worker with its own connection to Flux; an embedded
@@ -200,7 +219,21 @@ export function createProgram(actions: CommandActions): Command {
     .option('--max-output-bytes <n>', "most bytes of a job's output Job.output keeps (stdout and stderr together; truncated beyond)", parseMaxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES)
     .option('--request-timeout <seconds>', 'deadline for all the Flux RPCs of one request (FLUX_TIMEOUT beyond)', parseRequestTimeout, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
     .option('--no-request-log', 'do not write a JSON line per GraphQL request to standard output')
-    .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser (repeatable; default: same origin only)', parseCorsOrigin, [])
+    .option('--cors-origin <origin>', 'let pages of this origin call the API from a browser, and open WebSockets to it (repeatable; default: same origin only)', parseCorsOrigin, [])
+    .option(
+      '--max-subscriptions-per-user <n>',
+      'most subscriptions one user may hold at once, over SSE and WebSocket together, in each worker process (TOO_MANY_SUBSCRIPTIONS beyond)',
+      (text: string) => parseSubscriptionCount(text, 'per user'),
+      DEFAULT_MAX_SUBSCRIPTIONS_PER_USER,
+    )
+    .option(
+      '--max-subscriptions-per-connection <n>',
+      'most subscriptions at once on one WebSocket connection (TOO_MANY_SUBSCRIPTIONS beyond)',
+      (text: string) => parseSubscriptionCount(text, 'per connection'),
+      DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    )
+    .option('--keepalive <seconds>', "seconds between keep-alives of a subscription's connection (an SSE comment, a WebSocket ping; a WebSocket client that does not answer a ping within as long is cut off)", parseKeepAlive, DEFAULT_KEEPALIVE_MS / 1000)
+    .option('--ws-max-buffered-bytes <n>', 'most bytes a WebSocket client may leave unread in the server\'s send buffer before it is closed (1008, SUBSCRIBER_TOO_SLOW)', parseBufferedBytes, DEFAULT_MAX_SOCKET_BUFFERED_BYTES)
     .option(
       '--workers <n>',
       'worker processes serving the port, each with its own connection to Flux (an embedded instance or snapshot runs once, ' +
@@ -210,7 +243,7 @@ export function createProgram(actions: CommandActions): Command {
     );
   addAccessOptions(serve)
     .exitOverride()
-    .action(async (flags: EmbeddedFlags & AccessFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; maxOutputBytes: number; requestLog: boolean; requestTimeout: number; workers: number }, command: Command) => {
+    .action(async (flags: EmbeddedFlags & AccessFlags & { port: number; host: string; fluxUri?: string; embedded?: boolean; snapshot?: string; maxPageSize: number; defaultPageSize: number; corsOrigin: string[]; shutdownGrace: number; maxBodyBytes: number; maxNodes: number; maxOutputBytes: number; requestLog: boolean; requestTimeout: number; workers: number; maxSubscriptionsPerUser: number; maxSubscriptionsPerConnection: number; keepalive: number; wsMaxBufferedBytes: number }, command: Command) => {
       const snapshot = snapshotSettings(flags, command);
       if (snapshot !== undefined && (command.getOptionValueSource('fluxUri') === 'cli' || flags.embedded === true)) {
         command.error(`error: --snapshot cannot be combined with ${flags.embedded === true ? '--embedded' : '--flux-uri'}: give one source of jobs.`, {
@@ -257,6 +290,10 @@ export function createProgram(actions: CommandActions): Command {
         maxOutputBytes: flags.maxOutputBytes,
         requestLog: flags.requestLog,
         requestTimeoutSeconds: flags.requestTimeout,
+        maxSubscriptionsPerUser: flags.maxSubscriptionsPerUser,
+        maxSubscriptionsPerConnection: flags.maxSubscriptionsPerConnection,
+        keepAliveSeconds: flags.keepalive,
+        wsMaxBufferedBytes: flags.wsMaxBufferedBytes,
         workers: flags.workers,
       });
     });

@@ -1,5 +1,6 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { CSRF_HEADER } from './csrf-prevention';
 
 /**
  * What GraphiQL shows the first time it is opened. Anonymous on purpose: GraphiQL remembers a
@@ -38,6 +39,9 @@ export const DEFAULT_GRAPHIQL_QUERY = `# flux-graphql: the jobs of a Flux instan
 export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   title: 'flux-graphql',
   defaultQuery: DEFAULT_GRAPHIQL_QUERY,
+  // GraphiQL reads subscriptions as server-sent events with a GET, which CSRF prevention lets
+  // through only with this header; the page is this server's own, so it may send it.
+  additionalHeaders: { [CSRF_HEADER]: '1' },
 };
 
 /**

@@ -9,3 +9,13 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** How long requests in flight may go on after SIGTERM before their connections are cut. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+
+/** Subscriptions one user may hold at once, over SSE and WebSocket together; and on one WebSocket. */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_USER = 100;
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
+
+/** yoga's SSE interval and graphql-ws's ping interval: well within the usual proxies' 60 s idle timeouts. */
+export const DEFAULT_KEEPALIVE_MS = 12_000;
+
+/** A WebSocket client that reads nothing is cut off past this many bytes waiting to be sent to it. */
+export const DEFAULT_MAX_SOCKET_BUFFERED_BYTES = 4 * 1024 * 1024;

@@ -1,12 +1,14 @@
 /**
  * Prometheus metrics at GET /metrics (prom-client, one registry per app so that apps in one
  * process do not mix their counts): HTTP requests by status and their latency, requests in
- * flight, GraphQL errors by code, Flux RPCs by topic and outcome with their latency, and whether
- * the connection to Flux is up with how often it came back.
+ * flight, GraphQL errors by code, Flux RPCs by topic and outcome with their latency, whether
+ * the connection to Flux is up with how often it came back, and the subscriptions open by
+ * transport with the WebSocket connections that carry some of them.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
 import type { RpcOutcome } from './rpc-instrumentation';
+import { LIVE_TRANSPORTS, type LiveTransport } from './subscriptions';
 import { existingObservationOf, observationOf, secondsSince } from './request-observation';
 
 export const METRICS_PATH = '/metrics';
@@ -32,6 +34,8 @@ export class ServerMetrics {
   });
   private readonly brokerConnected = new Gauge({ name: 'flux_graphql_broker_connected', help: 'Whether the connection to the Flux broker is up (1) or lost (0)', registers: [this.registry] });
   private readonly brokerReconnects = new Counter({ name: 'flux_graphql_broker_reconnects_total', help: 'Times the connection to the Flux broker came back after it was lost', registers: [this.registry] });
+  private readonly openSubscriptions = new Gauge({ name: 'flux_graphql_open_subscriptions', help: 'Subscriptions being served, by transport (sse: server-sent events, ws: graphql-ws over WebSocket)', labelNames: ['transport'], registers: [this.registry] });
+  private readonly webSockets = new Gauge({ name: 'flux_graphql_websocket_connections', help: 'WebSocket connections open on the GraphQL endpoint', registers: [this.registry] });
 
   private readonly render: () => Promise<string>;
 
@@ -42,6 +46,8 @@ export class ServerMetrics {
    */
   constructor(options: { processMetrics?: boolean; exposition?: () => Promise<string> } = {}) {
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
+    // Both transports are listed from the start, at 0, so that a dashboard's query finds them.
+    for (const transport of LIVE_TRANSPORTS) this.openSubscriptions.set({ transport }, 0);
     this.render = options.exposition ?? (() => this.registry.metrics());
   }
 
@@ -61,6 +67,27 @@ export class ServerMetrics {
 
   brokerReconnected(): void {
     this.brokerReconnects.inc();
+  }
+
+  subscriptionOpened(transport: LiveTransport): void {
+    this.openSubscriptions.inc({ transport });
+  }
+
+  subscriptionClosed(transport: LiveTransport): void {
+    this.openSubscriptions.dec({ transport });
+  }
+
+  webSocketOpened(): void {
+    this.webSockets.inc();
+  }
+
+  webSocketClosed(): void {
+    this.webSockets.dec();
+  }
+
+  /** Errors of answers that are not one HTTP response each: a stream's results, WebSocket operations. */
+  countErrors(codes: Iterable<string>): void {
+    for (const code of codes) this.errors.inc({ code });
   }
 
   requestStarted(): void {

@@ -3,13 +3,13 @@
  * (or not at all as a GraphQL error), each given one here:
  * - query text nested so deeply (`[[[[…` or `{a:{a:{…`) that the recursive parser overflows
  *   the stack: a RangeError, masked as "Unexpected error." (500) — now GRAPHQL_PARSE_FAILED;
- * - a mutation or subscription on a schema that has only queries: "Schema is not configured to
- *   execute …" with no code — now a validation error (graphql-js 17 makes it one too);
+ * - a mutation on a schema that has none: "Schema is not configured to execute …" with no
+ *   code — now a validation error (graphql-js 17 makes it one too);
  * - variables that do not coerce to their declared types (`first: "5"` for an Int, a Float
  *   "NaN", an Int beyond 32 bits): no code — now BAD_USER_INPUT, unless the type's own parser
  *   gave one (the JobID scalar's INVALID_JOBID).
  */
-import { getOperationAST, getVariableValues, GraphQLError, type ASTVisitor, type ValidationContext } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, OperationTypeNode, type ASTVisitor, type ValidationContext } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 function tooDeepToParse(): GraphQLError {
@@ -18,13 +18,21 @@ function tooDeepToParse(): GraphQLError {
   });
 }
 
-/** Every operation's type must be one the schema has (this one answers queries only). */
+const PLURALS: Readonly<Record<OperationTypeNode, string>> = {
+  [OperationTypeNode.QUERY]: 'queries',
+  [OperationTypeNode.MUTATION]: 'mutations',
+  [OperationTypeNode.SUBSCRIPTION]: 'subscriptions',
+};
+
+/** Every operation's type must be one the schema has (this one answers queries and subscriptions). */
 function knownOperationTypes(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
-      const root = context.getSchema().getRootType(node.operation);
+      const schema = context.getSchema();
+      const root = schema.getRootType(node.operation);
       if (root !== undefined && root !== null) return;
-      context.reportError(new GraphQLError(`This server has no ${node.operation}s: its schema answers queries only.`, { nodes: node }));
+      const answered = Object.values(OperationTypeNode).filter((kind) => schema.getRootType(kind) != null).map((kind) => PLURALS[kind]);
+      context.reportError(new GraphQLError(`This server has no ${PLURALS[node.operation]}: its schema answers ${answered.join(' and ')} only.`, { nodes: node }));
     },
   };
 }

@@ -14,6 +14,13 @@ export interface RequestObservation {
   errorCodes: Set<string>;
   /** Who the request is served for, once authenticated. */
   viewer?: Viewer;
+  /**
+   * A subscription answered as a stream (SSE): settles when the stream ends, which is when its
+   * log line is written. Absent for an answer that is one response.
+   */
+  streamEnded?: Promise<void>;
+  /** Results sent on the stream so far. */
+  results?: number;
 }
 
 const observations = new WeakMap<Request, RequestObservation>();

@@ -17,6 +17,7 @@ import { withLatency } from '../embedded/wire/latency';
 import { openSnapshotEmbedded } from './snapshot-backend';
 import { setUpIdentity } from './auth/identity-setup';
 import { keepServingOnUnhandledRejections } from './unhandled-rejections';
+import { serveGraphQLOverWebSocket } from './websocket';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -124,11 +125,19 @@ export async function serveBackend(backend: Backend, settings: ServeSettings, op
     ...(settings.maxNodes === undefined ? {} : { maxNodes: settings.maxNodes }),
     ...(settings.maxOutputBytes === undefined ? {} : { maxOutputBytes: settings.maxOutputBytes }),
     ...(settings.requestTimeoutSeconds === undefined ? {} : { requestTimeoutMs: settings.requestTimeoutSeconds * 1000 }),
+    subscriptionLimits: {
+      ...(settings.maxSubscriptionsPerUser === undefined ? {} : { maxPerUser: settings.maxSubscriptionsPerUser }),
+      ...(settings.maxSubscriptionsPerConnection === undefined ? {} : { maxPerConnection: settings.maxSubscriptionsPerConnection }),
+    },
+    ...(settings.keepAliveSeconds === undefined ? {} : { keepAliveMs: settings.keepAliveSeconds * 1000 }),
+    ...(settings.wsMaxBufferedBytes === undefined ? {} : { maxSocketBufferedBytes: settings.wsMaxBufferedBytes }),
     metrics: options.metrics ?? new ServerMetrics({ processMetrics: true }),
     ...(settings.requestLog === true ? { requestLogger: workerId === undefined ? logger : logger.child({ worker: workerId }) } : {}),
     connectionLogger: workerId === undefined ? logger : logger.child({ worker: workerId }),
   });
   const server = createServer(app);
+  // The graphql-ws protocol on the same port and path; a worker of serve --workers gets the upgrades of the connections it is handed.
+  const webSockets = serveGraphQLOverWebSocket(server, app);
   let address: AddressInfo;
   try {
     address = await listen(server, settings.port, settings.host);
@@ -138,7 +147,9 @@ export async function serveBackend(backend: Backend, settings: ServeSettings, op
   }
   const url = graphqlUrl(settings.host, address.port);
   const close = async (): Promise<void> => {
-    await closeServer(server, (settings.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000);
+    const graceMs = (settings.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000;
+    // A WebSocket's subscriptions never finish on their own: its clients are told to go (1001) at once.
+    await Promise.all([webSockets.close(graceMs), closeServer(server, graceMs)]);
     await backend.close();
   };
   if (options.handleSignals !== false) {

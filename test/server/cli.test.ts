@@ -49,19 +49,22 @@ describe('flux-graphql serve', () => {
       {
         port: 4000, host: '127.0.0.1', embedded: DEFAULT_EMBEDDED, maxPageSize: 1000, defaultPageSize: 50, shutdownGraceSeconds: 10, maxBodyBytes: 1048576, maxNodes: 10000, maxOutputBytes: 1048576, requestLog: true, requestTimeoutSeconds: 60,
         access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32, workers: 1,
+        maxSubscriptionsPerUser: 100, maxSubscriptionsPerConnection: 50, keepAliveSeconds: 12, wsMaxBufferedBytes: 4194304,
       },
     ]);
   });
 
   it('takes every option', async () => {
     const actions = recordingActions();
-    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25', '--shutdown-grace', '2.5', '--max-body-bytes', '65536', '--max-nodes', '500', '--max-output-bytes', '4096', '--request-timeout', '5', '--no-request-log', '--cors-origin', 'https://dash.example.org', '--workers', '4'];
+    const argv = ['serve', '--port', '4100', '--host', '0.0.0.0', '--jobs', '5000', '--seed', '7', '--no-live', '--latency', '2.5', '--max-page-size', '200', '--default-page-size', '25', '--shutdown-grace', '2.5', '--max-body-bytes', '65536', '--max-nodes', '500', '--max-output-bytes', '4096', '--request-timeout', '5', '--no-request-log', '--cors-origin', 'https://dash.example.org', '--workers', '4',
+      '--max-subscriptions-per-user', '20', '--max-subscriptions-per-connection', '5', '--keepalive', '2.5', '--ws-max-buffered-bytes', '65536'];
     expect(await runCli(argv, actions)).toBe(0);
     expect(actions.serves).toEqual([
       {
         port: 4100, host: '0.0.0.0', embedded: { jobs: 5000, seed: 7, live: false, latencyMs: 2.5 }, maxPageSize: 200, defaultPageSize: 25,
         shutdownGraceSeconds: 2.5, maxBodyBytes: 65536, maxNodes: 500, maxOutputBytes: 4096, requestLog: false, requestTimeoutSeconds: 5, corsOrigins: ['https://dash.example.org'],
         access: { auth: { mode: 'none' }, admins: [], ownJobsOnly: false }, maxConcurrentPerUser: 32, workers: 4,
+        maxSubscriptionsPerUser: 20, maxSubscriptionsPerConnection: 5, keepAliveSeconds: 2.5, wsMaxBufferedBytes: 65536,
       },
     ]);
   });
@@ -91,6 +94,10 @@ describe('flux-graphql serve', () => {
     [['serve', '--max-output-bytes', '-1'], 'The output bound must be an integer from 0 to 1073741824.'],
     [['serve', '--max-output-bytes', '1MiB'], 'The output bound must be an integer from 0 to 1073741824.'],
     [['serve', '--workers', '0'], 'The number of workers must be an integer from 1 to 256.'],
+    [['serve', '--max-subscriptions-per-user', '0'], 'The number of subscriptions per user must be an integer from 1 to 1000000.'],
+    [['serve', '--max-subscriptions-per-connection', 'many'], 'The number of subscriptions per connection must be an integer from 1 to 1000000.'],
+    [['serve', '--keepalive', '0'], 'The keep-alive interval must be a number of seconds above 0, at most 3600.'],
+    [['serve', '--ws-max-buffered-bytes', '100'], 'The WebSocket buffer bound must be an integer from 1024 to 1073741824.'],
     [['serve', '--workers', 'auto'], 'The number of workers must be an integer from 1 to 256.'],
     [['serve', '--flux-uri', '/run/flux/local'], 'The Flux URI must look like local:///run/flux/local or ssh://host/path.'],
     [['serve', '--default-page-size', '500', '--max-page-size', '100'], '--default-page-size (500) must not exceed --max-page-size (100).'],
@@ -115,7 +122,7 @@ describe('flux-graphql serve', () => {
   it('documents every option in --help', async () => {
     expect(await runCli(['serve', '--help'], recordingActions())).toBe(0);
     const help = stdout.mock.calls.map(([text]) => String(text)).join('');
-    for (const option of ['--port', '--host', '--flux-uri', '--embedded', '--jobs', '--seed', '--live', '--no-live', '--latency', '--max-page-size', '--default-page-size']) {
+    for (const option of ['--port', '--host', '--flux-uri', '--embedded', '--jobs', '--seed', '--live', '--no-live', '--latency', '--max-page-size', '--default-page-size', '--max-subscriptions-per-user', '--max-subscriptions-per-connection', '--keepalive', '--ws-max-buffered-bytes']) {
       expect(help).toContain(option);
     }
     expect(help).toContain('env: FLUX_URI');

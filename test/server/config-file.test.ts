@@ -39,7 +39,7 @@ const errorText = (): string => stderr.mock.calls.map(([text]) => String(text)).
 describe('serve --config', () => {
   it('takes every kind of option from the file', async () => {
     const file = configFile(
-      ['port = 4100', 'host = "0.0.0.0"', 'jobs = 200', 'live = false', 'max-page-size = 300', 'cors-origin = ["https://a.example.org", "https://b.example.org"]', 'request-log = false', 'shutdown-grace = 3', 'max-output-bytes = 65536'].join('\n'),
+      ['port = 4100', 'host = "0.0.0.0"', 'jobs = 200', 'live = false', 'max-page-size = 300', 'cors-origin = ["https://a.example.org", "https://b.example.org"]', 'request-log = false', 'shutdown-grace = 3', 'max-output-bytes = 65536', 'max-subscriptions-per-user = 10', 'keepalive = 30'].join('\n'),
     );
     const actions = recording();
     expect(await runCli(['serve', '--config', file], actions)).toBe(0);
@@ -52,6 +52,8 @@ describe('serve --config', () => {
       requestLog: false,
       shutdownGraceSeconds: 3,
       maxOutputBytes: 65536,
+      maxSubscriptionsPerUser: 10,
+      keepAliveSeconds: 30,
     });
   });
 

@@ -9,7 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/start';
+import type { JsonObject } from '../../src/flux/json';
+import { ev, job } from '../embedded/job-builders';
+import { openEmbeddedInstance, type EmbeddedBackend } from '../../src/server/backend';
+import { serveBackend, startServer, type RunningServer } from '../../src/server/start';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = process.env['GRAPHIQL_SCREENSHOT'];
@@ -18,6 +21,7 @@ describe('GraphiQL in headless Chromium', () => {
   let server: RunningServer;
   /** A second server whose embedded instance keeps running jobs, for the subscription. */
   let live: RunningServer;
+  let liveBackend: EmbeddedBackend;
   let subscriptionRequests = 0;
   let userDataDir: string;
   let context: BrowserContext;
@@ -37,8 +41,11 @@ describe('GraphiQL in headless Chromium', () => {
       },
       { log: () => undefined, handleSignals: false },
     );
-    live = await startServer(
-      { port: 0, host: '127.0.0.1', embedded: { jobs: 3000, seed: 1, live: true, latencyMs: 0 }, maxPageSize: 1000, defaultPageSize: 50 },
+    liveBackend = await openEmbeddedInstance({ jobs: 40, seed: 3, live: false, latencyMs: 0 });
+    const handle = liveBackend.instance.handle();
+    live = await serveBackend(
+      { handle, description: 'embedded:moved-by-this-test', jobInfo: { now: liveBackend.instance.now, usernameOf: liveBackend.usernameOf }, close: () => handle.close() },
+      { port: 0, host: '127.0.0.1', embedded: { jobs: 40, seed: 3, live: false, latencyMs: 0 }, maxPageSize: 1000, defaultPageSize: 50 },
       { log: () => undefined, handleSignals: false },
     );
     userDataDir = mkdtempSync(join(tmpdir(), 'flux-graphql-chromium-'));
@@ -78,6 +85,7 @@ describe('GraphiQL in headless Chromium', () => {
     if (userDataDir !== undefined) rmSync(userDataDir, { recursive: true, force: true });
     await server?.close();
     await live?.close();
+    await liveBackend?.close();
   });
 
   it('loads GraphiQL offline, runs a typed jobs query and shows job IDs', async () => {
@@ -163,17 +171,32 @@ describe('GraphiQL in headless Chromium', () => {
     await page.keyboard.insertText('subscription { jobChanges { event timestamp job { id state } } }');
     await page.locator('.graphiql-execute-button').click();
 
+    // A job moves through its states while the subscription is open, one event every 0.3 s.
+    const { instance } = liveBackend;
+    const id = 90_000_000n;
+    const t0 = instance.now();
+    instance.sink.ingest(job(id, 'new', t0));
+    const steps = ['validate', 'depend', 'priority', 'exception', 'clean'];
+    let step = 0;
+    const mover = setInterval(() => {
+      const name = steps[step++];
+      if (name === undefined) return clearInterval(mover);
+      const context: JsonObject | undefined = name === 'priority' ? { priority: 16 } : name === 'exception' ? { type: 'cancel', severity: 0, note: '', userid: 1000 } : undefined;
+      instance.sink.post(id, ev(name, t0 + step, context));
+    }, 300);
     // Each change replaces the one shown before it: wait for three different ones.
     const seen = new Set<string>();
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 30_000;
+    let text = '';
     while (seen.size < 3 && Date.now() < deadline) {
-      const text = await page.locator('.graphiql-response').innerText();
+      text = await page.locator('.graphiql-response').innerText();
       if (text.includes('"jobChanges"')) seen.add(text.replace(/\s+/g, ''));
       await page.waitForTimeout(100);
     }
-    expect(seen.size).toBeGreaterThanOrEqual(3);
+    expect({ seen: seen.size, last: text }).toMatchObject({ seen: 3 });
     for (const text of seen) expect(text).toMatch(/"event":"[a-z.-]+","timestamp":[0-9.]+,"job":\{"id":"ƒ[1-9A-HJ-NP-Za-km-z]+","state":"[A-Z]+"\}/);
     // GraphiQL reads the subscription as server-sent events, from this server only.
+    clearInterval(mover);
     expect(subscriptionRequests).toBeGreaterThan(0);
     expect(externalRequests).toEqual([]);
     // Stop it: the page goes, and with it the stream.

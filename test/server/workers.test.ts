@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src/server/start';
 import { startBrokerChild, type BrokerChild } from '../support/broker-child';
 import { COMPARISON_QUERIES, getOnNewConnection, postOnNewConnection } from '../support/one-connection-post';
 import { childrenOf, commandLineOf, isRunning, startServeProcess, waitUntilGone, type ServeProcess, type ServeProcessOptions } from '../support/serve-process';
+import { collect, wsClient } from '../support/live-server';
 
 // Each test starts three or four Node processes from source on a machine that may be busy.
 jest.setTimeout(90_000);
@@ -123,6 +124,35 @@ describe('serve --workers 2 on a snapshot', () => {
     expect(await serve.exited).toEqual({ code: 0, signal: null });
     expect(serve.lines).toContain('flux-graphql: SIGTERM, shutting down');
     expect([...workers, broker as number].filter(isRunning)).toEqual([]);
+  });
+
+  it('serves graphql-ws on the same port from both workers: a query and a subscription on each connection', async () => {
+    const serve = await start(['--workers', '2', '--snapshot', SNAPSHOT]);
+    const wsUrl = serve.url.replace(/^http:/, 'ws:');
+    // Round-robin: of consecutive connections, each worker gets its share.
+    for (const connection of ['ws-1', 'ws-2', 'ws-3', 'ws-4']) {
+      // Not lazy: one socket for both operations, however long between them.
+      const client = wsClient(wsUrl, { 'x-request-id': connection }, { lazy: false });
+      const count = collect(client, 'query Count { jobs { totalCount } }');
+      expect(await count.ended).toBeUndefined();
+      expect(count.values).toEqual([{ data: { jobs: { totalCount: SNAPSHOT_JOBS } } }]);
+      const stats = collect(client, 'subscription Stats { jobStats { total } }');
+      expect(await stats.atLeast(1)).toEqual([{ data: { jobStats: { total: SNAPSHOT_JOBS } } }]);
+      stats.unsubscribe();
+      await client.dispose();
+    }
+    const servedBy = new Map<string, Set<number>>();
+    for (const connection of ['ws-1', 'ws-2', 'ws-3', 'ws-4']) {
+      for (const operation of ['Count', 'Stats']) {
+        const match = await serve.waitForLine(new RegExp(`"operation":"${operation}".*"connection":"${connection}"`));
+        const line = JSON.parse(match.input) as { worker: number; transport: string };
+        expect(line.transport).toBe('ws');
+        servedBy.set(connection, (servedBy.get(connection) ?? new Set()).add(line.worker));
+      }
+    }
+    // Both operations of a connection by the one worker that has it; both workers serving.
+    expect([...servedBy.values()].map((workers) => workers.size)).toEqual([1, 1, 1, 1]);
+    expect(new Set([...servedBy.values()].flatMap((workers) => [...workers]))).toEqual(new Set([1, 2]));
   });
 });
 

@@ -13,14 +13,19 @@ export class SseReader {
   private buffered = '';
   /** Keep-alive comments seen so far. */
   keepAlives = 0;
+  /** Their texts (after the colon), in order. */
+  readonly comments: string[] = [];
 
   constructor(response: Response) {
     if (response.body === null) throw new Error('the answer has no body');
     this.reader = response.body.getReader();
   }
 
-  /** The next message, or undefined once the stream has ended. */
-  async next(): Promise<SseMessage | undefined> {
+  /**
+   * The next message, or undefined once the stream has ended. With `orComment`, a block of
+   * comments alone comes back too, as event ":" with the last comment's text.
+   */
+  async next(orComment = false): Promise<SseMessage | undefined> {
     for (;;) {
       const end = this.buffered.indexOf('\n\n');
       if (end >= 0) {
@@ -28,6 +33,7 @@ export class SseReader {
         this.buffered = this.buffered.slice(end + 2);
         const message = this.parse(block);
         if (message !== undefined) return message;
+        if (orComment) return { event: ':', data: this.comments[this.comments.length - 1] ?? '' };
         continue;
       }
       const { value, done } = await this.reader.read();
@@ -66,6 +72,7 @@ export class SseReader {
     for (const line of block.split('\n')) {
       if (line.startsWith(':')) {
         this.keepAlives++;
+        this.comments.push(line.slice(1));
         continue;
       }
       if (line.startsWith('event:')) event = line.slice(6).trim();

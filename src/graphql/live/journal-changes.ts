@@ -89,11 +89,22 @@ export interface JournalSubscription {
   readonly queue: LiveQueue<JobChange>;
 }
 
-/** A JournalListener that turns the feed's events into one subscriber's changes, in order. */
-export function journalListener(subscription: JournalSubscription, reads: JournalReads, maxPending: number): JournalListener {
+/**
+ * A JournalListener that turns the feed's events into one subscriber's changes, in order. With
+ * `ids`, the subscription completes once every one of those jobs is inactive, as the polling path
+ * does: `settled(id)` says a job is already inactive, and each
+ * job's `clean` (or other change into INACTIVE) settles it after that change is sent.
+ */
+export function journalListener(subscription: JournalSubscription, reads: JournalReads, maxPending: number): JournalListener & { settled(id: bigint): void } {
   const { queue, handle, credentials, ids, query } = subscription;
+  const unsettled = ids === null ? null : new Set(ids);
   let tail: Promise<void> = Promise.resolve();
   let pending = 0;
+
+  const settle = (id: bigint): void => {
+    if (unsettled === null || !unsettled.delete(id) || unsettled.size > 0) return;
+    queue.end();
+  };
 
   const changeFor = async (notice: JournalNotice): Promise<JobChange | null> => {
     let job = await reads.job(notice, credentials, handle);
@@ -120,10 +131,15 @@ export function journalListener(subscription: JournalSubscription, reads: Journa
         try {
           const change = await read;
           if (change !== null) queue.push(change);
+          if (notice.enteredState === JobState.INACTIVE) settle(notice.id);
         } catch (error) {
           queue.fail(error instanceof Error ? (expectedErrorFor(error) ?? error) : new Error(String(error)));
         }
       });
+    },
+    settled(id) {
+      // After the changes already on their way, so that none is cut off.
+      tail = tail.then(() => settle(id));
     },
     failed(error) {
       queue.fail(error instanceof Error ? (expectedErrorFor(error) ?? error) : new Error(String(error)));

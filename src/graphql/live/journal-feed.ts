@@ -80,7 +80,8 @@ export class JournalFeed {
     const ready = new Promise<JournalAccess>((resolve, reject) => (settle = { resolve, reject }));
     ready.catch(() => undefined);
     let sentinelSeen = false;
-    const iterator = watchJournal(this.handle, {}, { timeoutMs: 0 })[Symbol.asyncIterator]();
+    // The scheduler's annotations updates are journal-only (not in the eventlog) and change no state.
+    const iterator = watchJournal(this.handle, { deny: ['annotations'] }, { timeoutMs: 0 })[Symbol.asyncIterator]();
     const run = { stop: () => undefined as void, ready };
     run.stop = () => {
       stopped = true;

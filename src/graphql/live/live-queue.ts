@@ -17,6 +17,12 @@ export const DEFAULT_SUBSCRIBER_BUFFER = 1000;
 /** One item of a subscription's stream: an event, or the error that ends it (delivered, then done). */
 export type LiveItem<T> = { readonly event: T } | { readonly error: GraphQLError | Error };
 
+/** For a subscription field's resolve: the event, or the error that ends the stream, thrown for graphql to report. */
+export function eventOf<T>(item: LiveItem<T>): T {
+  if ('error' in item) throw item.error;
+  return item.event;
+}
+
 export class LiveQueue<T> implements AsyncIterableIterator<LiveItem<T>> {
   private readonly items: LiveItem<T>[] = [];
   private readonly waiting: Array<(result: IteratorResult<LiveItem<T>>) => void> = [];

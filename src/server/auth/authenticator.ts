@@ -17,6 +17,12 @@ export type Authentication =
 
 export interface Authenticator {
   authenticate(request: Request, peerAddress: string | undefined): Promise<Authentication>;
+  /**
+   * The header that carries a credential the client itself holds (jwt: Authorization), if any.
+   * A browser cannot set headers on a WebSocket, so such a client may send it in graphql-ws's
+   * connection_init instead (see websocket.ts); a proxy's header (trusted-header) never comes that way.
+   */
+  readonly clientCredentialHeader?: string;
 }
 
 /** The longest user name accepted (Linux allows 32; sites with LDAP names go further). */
@@ -132,6 +138,7 @@ function jwtAuthenticator(key: VerificationKey, settings: Extract<AuthSettings, 
     ...(settings.audience === undefined ? {} : { audience: settings.audience }),
   };
   return {
+    clientCredentialHeader: 'authorization',
     authenticate: async (request) => {
       const header = request.headers.get('authorization');
       if (header === null) return { ok: false, message: 'this server needs a bearer token (Authorization: Bearer <JWT>)', challenge: bearerChallenge() };

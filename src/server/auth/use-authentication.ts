@@ -22,7 +22,7 @@ export interface IdentityOptions {
   uidOf(name: string): Promise<number | undefined>;
 }
 
-type Refusal = { status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string; challenge?: string };
+export type IdentityRefusal = { status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string; challenge?: string };
 
 /** The peer's address, as the node adapter hands it to yoga (absent for in-process fetches). */
 export function peerAddressOf(serverContext: unknown): string | undefined {
@@ -39,7 +39,7 @@ function isGraphiQLPage(request: Request): boolean {
   return request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
 }
 
-export async function identify(options: IdentityOptions, request: Request, peerAddress: string | undefined): Promise<Viewer | Refusal> {
+export async function identify(options: IdentityOptions, request: Request, peerAddress: string | undefined): Promise<Viewer | IdentityRefusal> {
   const authentication = await options.authenticator.authenticate(request, peerAddress);
   if (!authentication.ok) {
     return { status: 401, code: 'UNAUTHENTICATED', message: `Not authenticated: ${authentication.message}.`, ...(authentication.challenge === undefined ? {} : { challenge: authentication.challenge }) };
@@ -53,7 +53,7 @@ export async function identify(options: IdentityOptions, request: Request, peerA
   return { username, userid, admin: userid === options.serverUser.userid || options.admins.has(username) };
 }
 
-function refusalResponse(refusal: Refusal, fetchAPI: { Response: typeof Response }): Response {
+function refusalResponse(refusal: IdentityRefusal, fetchAPI: { Response: typeof Response }): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (refusal.challenge !== undefined) headers['www-authenticate'] = refusal.challenge;
   const body = { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] };

@@ -88,6 +88,27 @@ describe('jobChanges from the journal', () => {
     await reader.close();
   });
 
+  it("the events sent for a job run while subscribed are its eventlog's, as `flux job eventlog` shows them (no journal-only annotations)", async () => {
+    const { instance, app } = setup();
+    const { reader } = await subscribeSse(app, CHANGES(''));
+    await reader.opened();
+    await settle();
+    instance.sink.ingest(job(2100n, 'sched', T0));
+    await settle();
+    instance.sink.post(2100n, ev('annotations', T0 + 5, { annotations: { sched: { resource_summary: 'rank0/core0' } } }));
+    instance.sink.post(2100n, ev('alloc', T0 + 5, { annotations: { sched: { resource_summary: 'rank0/core0' } } }));
+    await settle();
+    for (const [index, name] of ['start', 'finish', 'release', 'free', 'clean'].entries()) {
+      instance.sink.post(2100n, ev(name, T0 + 6 + index, name === 'finish' ? { status: 0 } : name === 'release' ? { ranks: 'all', final: true } : undefined));
+      await settle();
+    }
+    const lookup = (await instance.handle().rpc('job-info.lookup', { id: 2100, keys: ['eventlog'], flags: 0 })) as { eventlog: string };
+    const eventlog = lookup.eventlog.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { name: string; timestamp: number });
+    const changes = await collect(reader, eventlog.length);
+    expect(changes.map((c) => [c.event, c.timestamp])).toEqual(eventlog.map((e) => [e.name, e.timestamp]));
+    await reader.close();
+  });
+
   it('with filters, only the changes after which the job matches them (Flux finds the job again with them)', async () => {
     const { instance, app } = setup();
     const { reader } = await subscribeSse(app, CHANGES('(filters: [RUN], name: "sim")'));
@@ -119,7 +140,19 @@ describe('jobChanges from the journal', () => {
     await runJobThrough(instance, 5001n);
     const changes = await collect(reader, 10);
     expect(new Set(changes.map((c) => c.job.id))).toEqual(new Set([encodeJobId(5001n)]));
-    await reader.close();
+    // With its only job inactive, the subscription is complete.
+    expect(changes[9]?.event).toBe('clean');
+    expect(await reader.next()).toEqual({ event: 'complete', data: null });
+  });
+
+  it('ids of jobs that are all inactive already: complete at once', async () => {
+    const { instance, app } = setup();
+    instance.sink.ingest(job(5100n, 'completed', T0 - 50));
+    instance.sink.ingest(job(5101n, 'canceled', T0 - 40));
+    const { reader } = await subscribeSse(app, CHANGES(`(ids: ["${encodeJobId(5100n)}", "${encodeJobId(5101n)}"])`));
+    expect(await reader.results()).toEqual([]);
+    await settle();
+    expect(instance.journal.openStreams).toBe(0);
   });
 
   it.each([

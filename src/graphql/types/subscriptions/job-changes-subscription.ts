@@ -3,7 +3,8 @@
  * Fed by the job-manager journal when the server's connection is the instance owner's (see
  * live/journal-feed.ts and live/journal-changes.ts); otherwise by polling job-list.
  */
-import type { JobQuery } from '../../../joblist';
+import { JobState } from '../../../flux/constants';
+import { JobListIdRPC, toJobIdInput, type JobQuery } from '../../../joblist';
 import { builder } from '../../builder';
 import type { GraphQLContext } from '../../context';
 import { ErrorCode, graphqlError } from '../../errors';
@@ -11,7 +12,7 @@ import { jobQueryFromArgs, type JobFilterArgs } from '../../job-query';
 import { JobView } from '../../job-view';
 import type { JobChange } from '../../live/job-change';
 import { journalListener } from '../../live/journal-changes';
-import { LiveQueue, type LiveItem } from '../../live/live-queue';
+import { eventOf, LiveQueue, type LiveItem } from '../../live/live-queue';
 import { pollJobChanges } from '../../live/polled-changes';
 import { JobFilterEnum } from '../job-filter';
 import { JobNode } from '../job';
@@ -30,8 +31,9 @@ const JobChangeRef = builder.objectRef<ResolvedChange>('JobChange').implement({
   fields: (t) => ({
     event: t.string({
       description:
-        'The RFC 21 event: submit, validate, depend, priority, alloc, start, exception, urgency, memo, annotations, finish, ' +
-        'release, free, clean, ... With the journal, every event the job manager posts; when polling, the last change seen ' +
+        'The RFC 21 event: submit, validate, depend, priority, alloc, start, exception, urgency, memo, finish, release, free, ' +
+        'clean, ... With the journal, the events of the job\'s eventlog (`flux job eventlog`) as the job manager posts them (its ' +
+        'scheduler `annotations` updates are left out: they are not in the eventlog); when polling, the last change seen ' +
         'between two polls, named after the event that enters the job\'s new state (or urgency, priority, annotations, exception).',
       resolve: (resolved) => resolved.change.event,
     }),
@@ -66,6 +68,23 @@ function hasFilters(args: JobFilterArgs): boolean {
   );
 }
 
+/**
+ * With ids: which of the jobs are inactive already once the journal listens, so that the
+ * subscription completes when the rest are. A job Flux does not show (unknown, or another
+ * user's in private mode) or whose read fails stays unsettled, as when polling: such a
+ * subscription does not complete by itself.
+ */
+function settleFinishedJobs(ids: readonly bigint[], context: GraphQLContext, listener: { settled(id: bigint): void }): void {
+  for (const id of new Set(ids)) {
+    new JobListIdRPC(context.liveHandle, toJobIdInput(id), ['state']).getJob().then(
+      (record) => {
+        if (record.state === JobState.INACTIVE) listener.settled(id);
+      },
+      () => undefined,
+    );
+  }
+}
+
 function credentialsOf(context: GraphQLContext): string {
   return context.viewer.admin ? 'server' : `uid:${context.viewer.userid}`;
 }
@@ -87,6 +106,7 @@ async function subscribeChanges(args: JobFilterArgs & { ids?: readonly bigint[] 
     const { access, stop } = await feed.listen(listener);
     if (access === 'journal') {
       queue.onClose(stop);
+      if (ids !== null) settleFinishedJobs(ids, context, listener);
       return queue;
     }
   }
@@ -95,8 +115,8 @@ async function subscribeChanges(args: JobFilterArgs & { ids?: readonly bigint[] 
 }
 
 function changeOf(item: LiveItem<JobChange>, context: GraphQLContext): ResolvedChange {
-  if ('error' in item) throw item.error;
-  return { change: item.event, job: new JobView(item.event.job, context.jobInfo) };
+  const change = eventOf(item);
+  return { change, job: new JobView(change.job, context.jobInfo) };
 }
 
 builder.subscriptionField('jobChanges', (t) =>
@@ -104,11 +124,12 @@ builder.subscriptionField('jobChanges', (t) =>
     type: JobChangeRef,
     description:
       'A JobChange each time a job that matches the filters (those of Query.jobs) changes after the subscription starts: ' +
-      'submitted, each state change, exceptions, urgency and priority changes, memos, annotations. Flux decides what the user ' +
+      'submitted, each state change, exceptions, urgency and priority changes, memos. Flux decides what the user ' +
       'sees and what matches: each change is read with the subscriber\'s credentials and, with filters, found again by ' +
       'job-list with them. When the server\'s connection is the instance owner\'s, changes come from job-manager.events-journal ' +
       '(one stream shared by all subscribers) as they happen; otherwise the server polls job-list every `pollInterval` ' +
-      'seconds and sends one change per job per poll (changes in between are coalesced). Never completes by itself.',
+      'seconds and sends one change per job per poll (changes in between are coalesced). With `ids` it completes once every one ' +
+      'of those jobs is inactive (at once if they all are already); otherwise it never completes by itself.',
     args: {
       filters: t.arg({ type: [JobFilterEnum], required: { list: false, items: true }, description: 'States, state sets and results (ORed), as for Query.jobs.' }),
       user: t.arg.string({ description: 'A user name, a uid or "all" (the default: every user Flux shows).' }),

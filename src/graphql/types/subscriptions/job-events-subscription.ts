@@ -8,7 +8,7 @@ import type { EventlogEntry } from '../../../jobinfo';
 import { JobInfoKey, watchEventlog } from '../../../jobinfo';
 import { builder } from '../../builder';
 import type { GraphQLContext } from '../../context';
-import { LiveQueue, pump, type LiveItem } from '../../live/live-queue';
+import { eventOf, LiveQueue, pump, type LiveItem } from '../../live/live-queue';
 import { watchFailure } from '../../live/watch-errors';
 import { JobEventRef } from '../job-event';
 import { checkJobReadable } from './job-readable';
@@ -31,11 +31,6 @@ export function followEventlog(id: bigint, path: string, context: GraphQLContext
   const watch = watchEventlog(context.liveHandle, { id, path }, { timeoutMs: 0 });
   pump(watch, queue, (item) => (item.kind === 'entry' ? [item.entry] : []), (error) => watchFailure(id, path, error));
   return queue;
-}
-
-function eventOf(item: LiveItem<EventlogEntry>): EventlogEntry {
-  if ('error' in item) throw item.error;
-  return item.event;
 }
 
 builder.subscriptionField('jobEvents', (t) =>

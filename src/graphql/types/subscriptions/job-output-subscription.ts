@@ -6,7 +6,7 @@
 import type { FluxHandle } from '../../../flux/handle';
 import { JobInfoKey, OutputFollower, watchEventlog, type EventlogWatchItem, type OutputChunk } from '../../../jobinfo';
 import { builder } from '../../builder';
-import { LiveQueue, pump, type LiveItem } from '../../live/live-queue';
+import { eventOf, LiveQueue, pump, type LiveItem } from '../../live/live-queue';
 import { watchFailure } from '../../live/watch-errors';
 import { checkJobReadable } from './job-readable';
 
@@ -64,11 +64,6 @@ function outputEntries(handle: FluxHandle, id: bigint, watching: { path: string 
   };
 }
 
-function chunkOf(item: LiveItem<OutputChunk>): OutputChunk {
-  if ('error' in item) throw item.error;
-  return item.event;
-}
-
 builder.subscriptionField('jobOutput', (t) =>
   t.field({
     type: JobOutputChunkRef,
@@ -102,6 +97,6 @@ builder.subscriptionField('jobOutput', (t) =>
       );
       return queue;
     },
-    resolve: (item: LiveItem<OutputChunk>) => chunkOf(item),
+    resolve: (item: LiveItem<OutputChunk>) => eventOf(item),
   }),
 );

@@ -8,7 +8,7 @@ import { fetchJobStatsResponse } from '../../../joblist';
 import { builder } from '../../builder';
 import type { GraphQLContext } from '../../context';
 import { ErrorCode, expectedErrorFor, graphqlError } from '../../errors';
-import { LiveQueue, type LiveItem } from '../../live/live-queue';
+import { eventOf, LiveQueue, type LiveItem } from '../../live/live-queue';
 import { JobStatsRef, statsOf, type StatsShape } from '../job-stats';
 
 /** Seconds; shorter would make the server poll job-list faster than Flux batches its own updates (0.2 s). */
@@ -36,11 +36,6 @@ function keyOf(shape: StatsShape, queues: readonly string[] | null): string {
 /** Who shares a poll: the server's own credentials for admins, else one group per uid. */
 function credentialGroup(context: GraphQLContext): string {
   return context.viewer.admin ? 'server' : `uid:${context.viewer.userid}`;
-}
-
-function statsItem(item: LiveItem<StatsShape>): StatsShape {
-  if ('error' in item) throw item.error;
-  return item.event;
 }
 
 builder.subscriptionField('jobStats', (t) =>
@@ -76,6 +71,6 @@ builder.subscriptionField('jobStats', (t) =>
       context.live.stats.subscribe(credentialGroup(context), context.liveHandle, { intervalMs, queue, view }, first.key);
       return queue;
     },
-    resolve: (item: LiveItem<StatsShape>) => statsItem(item),
+    resolve: (item: LiveItem<StatsShape>) => eventOf(item),
   }),
 );
