@@ -16,13 +16,18 @@ export interface SoakOptions {
   profileDir?: string;
   /** The server's --max-concurrent-per-user (default: the subscriptions and 100 more, so that opening them all at once is not refused). */
   maxConcurrentPerUser?: number;
+  /** Server-sent events, graphql-ws over WebSocket, or both (every other subscription of each kind). */
+  transport: SoakTransports;
 }
 
+export type SoakTransports = 'sse' | 'ws' | 'both';
+
 export const SOAK_USAGE =
-  'usage: npm run soak -- [--subscriptions N] [--seconds S] [--jobs J] [--quick]\n' +
+  'usage: npm run soak -- [--subscriptions N] [--seconds S] [--jobs J] [--transport sse|ws|both] [--quick]\n' +
   '  --subscriptions N  subscriptions open at once (default 1000, at most 20000)\n' +
   '  --seconds S        how long they stay open (default 60, at most 3600; --quick: 15)\n' +
   '  --jobs J           jobs in the embedded history, which sets the live rate (default 300000; --quick: 100000)\n' +
+  '  --transport T      sse, ws (graphql-ws, 5 subscriptions a socket) or both, every other one (default both)\n' +
   '  --quick            a short run: 15 s, 100,000 jobs (the other options still apply)\n' +
   '  --profile-server D write a CPU profile of the server process into directory D\n' +
   '  --max-concurrent-per-user M  the server\'s limit (default N + 100, so that no opening burst can be refused; 32 is the server\'s own)';
@@ -47,7 +52,7 @@ function integerOption(name: string, text: string | undefined, min: number, max:
 /** The options of `npm run soak -- ARGS`; anything else is a SoakUsageError naming it. */
 export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   const quick = argv.includes('--quick');
-  const options: SoakOptions = { subscriptions: 1000, seconds: quick ? 15 : 60, jobs: quick ? 100_000 : 300_000, quick };
+  const options: SoakOptions = { subscriptions: 1000, seconds: quick ? 15 : 60, jobs: quick ? 100_000 : 300_000, quick, transport: 'both' };
   for (let at = 0; at < argv.length; at++) {
     const arg = argv[at] as string;
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -64,6 +69,12 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
       case '--jobs':
         options.jobs = integerOption(name, value(), 1000, 10_000_000);
         break;
+      case '--transport': {
+        const transport = value();
+        if (transport !== 'sse' && transport !== 'ws' && transport !== 'both') throw new SoakUsageError(`--transport takes sse, ws or both${transport === undefined ? '' : ` (got "${transport}")`}`);
+        options.transport = transport;
+        break;
+      }
       case '--max-concurrent-per-user':
         options.maxConcurrentPerUser = integerOption(name, value(), 1, 9_999_999);
         break;
@@ -383,6 +394,39 @@ export function rpcDelta(before: ReadonlyMap<string, RpcTotal>, after: ReadonlyM
     if (total.count > earlier.count) delta.set(topic, { count: total.count - earlier.count, seconds: total.seconds - earlier.seconds });
   }
   return delta;
+}
+
+/** A sample's value from Prometheus text: `name` with exactly these labels (none by default); undefined when absent. */
+export function metricValue(text: string, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+  const wanted = Object.entries(labels)
+    .map(([label, value]) => `${label}="${value}"`)
+    .sort()
+    .join(',');
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    let labelText = '';
+    let valueText: string;
+    if (rest.startsWith('{')) {
+      const end = rest.indexOf('}');
+      if (end < 0) continue;
+      labelText = rest
+        .slice(1, end)
+        .split(',')
+        .filter((part) => part !== '')
+        .sort()
+        .join(',');
+      valueText = rest.slice(end + 1);
+    } else if (rest.startsWith(' ')) {
+      valueText = rest;
+    } else {
+      continue;
+    }
+    if (labelText !== wanted) continue;
+    const value = Number(valueText.trim().split(/\s+/)[0]);
+    if (Number.isFinite(value)) return value;
+  }
+  return undefined;
 }
 
 /** "12.3 ms", "1.25 s", or "-" for nothing measured. */

@@ -1,10 +1,11 @@
 /**
- * `npm run soak [-- --subscriptions N] [-- --seconds S] [-- --jobs J] [-- --quick]` (issue 12):
- * N GraphQL subscriptions open at once on the embedded live instance for S seconds, over
- * server-sent events (POST /graphql, Accept: text/event-stream; one HTTP connection each).
- * Reports the events delivered, the delay from each event to its client, the server's RSS before,
- * during and after, every error or end, whether every subscription was still alive at the end,
- * and whether the server let go of everything once the clients had gone.
+ * `npm run soak [-- --subscriptions N] [-- --seconds S] [-- --jobs J] [-- --transport sse|ws|both] [-- --quick]`
+ * (issue 12): N GraphQL subscriptions open at once on the embedded live instance for S seconds,
+ * over server-sent events (POST /graphql, Accept: text/event-stream; one HTTP connection each)
+ * and graphql-ws over WebSocket (the same path; five subscriptions a socket, as a page's). Reports
+ * the events delivered, the delay from each event to its client, the server's RSS before, during
+ * and after, every error or end, whether every subscription was still alive at the end, and
+ * whether the server let go of everything once the clients had gone.
  *
  * The server is `flux-graphql serve` on the embedded instance with its live workload, started
  * as a site would (bench/cli-server.ts), plus bench/soak-probe.ts, which reports when the
@@ -15,7 +16,7 @@
  *
  * Not part of `npm test`: it runs for minutes and measures the machine as much as the code.
  */
-import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -24,23 +25,24 @@ import { HttpGraphQLClient } from './http-client';
 import { table, note } from './measure';
 import { processCpuMs } from './process-cpu';
 import { fetchMetrics } from './server-metrics';
+import { SseSubscription, WsConnection, WsSubscription, observed as emptyObserved, type Observed, type SoakSubscription, type SubscriptionState, type TimedEvents, type Transport } from './soak-clients';
 import {
   SOAK_MIX,
   SoakUsageError,
   Samples,
-  SseParser,
   formatCount,
   formatDelay,
   formatMiB,
+  metricValue,
   mixCounts,
   parseHeapLine,
   parseProbeLine,
   parseSoakOptions,
   postTimeOf,
   rpcDelta,
+  rpcTotals,
   summarizeDelays,
   tcpExtCounter,
-  rpcTotals,
   vmRssBytes,
   type HeapLine,
   type HeldResources,
@@ -53,181 +55,13 @@ import {
 const PROBE = resolve(__dirname, 'soak-probe.ts');
 /** Jobs asked for when picking running jobs to watch. */
 const RUNNING_JOBS_ASKED = 300;
+/** Subscriptions on one WebSocket: a page's few (the server allows 50, --max-subscriptions-per-connection). */
+const SUBSCRIPTIONS_PER_SOCKET = 5;
 /** How long the server may take to let go of everything once the clients have gone. */
 const RELEASE_TIMEOUT_MS = 20_000;
 /** Events posted this close to the end are left out of the "every subscriber got the same" check (still in flight). */
 const END_MARGIN_S = 3;
-
-const CHANGES_QUERY =
-  'subscription SoakChanges($filters: [JobFilter!], $queue: [String!], $user: String) { ' +
-  'jobChanges(filters: $filters, queue: $queue, user: $user) { event timestamp job { id name state queue username runtime result } } }';
-const STATS_QUERY = 'subscription SoakStats($queue: [String!]) { jobStats(interval: 1, queue: $queue) { total pending running inactive successful failed } }';
-const EVENTS_QUERY = 'subscription SoakEvents($id: JobID!) { jobEvents(id: $id) { name timestamp context } }';
 const RUNNING_QUERY = `query SoakRunning { jobs(filters: [RUNNING], first: ${RUNNING_JOBS_ASKED}) { nodes { id username } } }`;
-
-type SubscriptionState = 'opening' | 'open' | 'completed' | 'failed' | 'closed';
-
-interface TimedEvents {
-  /** Receive time, ms since the epoch. */
-  readonly receivedAt: Samples;
-  /** The event's own timestamp, Unix seconds. */
-  readonly timestamp: Samples;
-  /** When its subscription was asked for, ms (jobEvents: events stored before it are a replay, not a delay). */
-  readonly subscribedAt: Samples;
-}
-
-function timedEvents(): TimedEvents {
-  return { receivedAt: new Samples(), timestamp: new Samples(), subscribedAt: new Samples() };
-}
-
-/** What the whole run saw, by field. */
-interface Observed {
-  readonly changes: TimedEvents;
-  readonly events: TimedEvents;
-  statsUpdates: number;
-  /** Messages received per second of the run (index: second since the subscriptions were asked for). */
-  readonly perSecond: number[];
-  /** Coded errors and unexpected ends, by description. */
-  readonly problems: Map<string, number>;
-}
-
-function countProblem(observed: Observed, what: string): void {
-  observed.problems.set(what, (observed.problems.get(what) ?? 0) + 1);
-}
-
-/** One subscription over its own HTTP connection. */
-class Subscription {
-  state: SubscriptionState = 'opening';
-  status: number | undefined;
-  sentAt = 0;
-  /** When its TCP connection was established. */
-  connectedAt: number | undefined;
-  openedAt: number | undefined;
-  firstMessageAt: number | undefined;
-  messages = 0;
-  /** Keep-alive comments received. */
-  get keepAlives(): number {
-    return this.parser.comments;
-  }
-  /** jobChanges: the timestamps received, to compare subscribers of the same filters. */
-  readonly timestamps: number[] = [];
-  private request: ClientRequest | undefined;
-  private readonly parser = new SseParser();
-  private opened!: (ok: boolean) => void;
-  /** Resolves once the server answered (true: an event stream) or refused (false). */
-  readonly ready = new Promise<boolean>((done) => (this.opened = done));
-
-  constructor(
-    readonly slot: number,
-    readonly part: MixPart,
-    readonly variables: Record<string, unknown>,
-    private readonly observed: Observed,
-    private readonly onComplete: (subscription: Subscription) => void,
-  ) {}
-
-  get kind(): SubscriptionKind {
-    return this.part.kind;
-  }
-
-  open(url: URL, agent: Agent, startedAt: number): void {
-    const query = this.kind.field === 'jobChanges' ? CHANGES_QUERY : this.kind.field === 'jobStats' ? STATS_QUERY : EVENTS_QUERY;
-    const body = JSON.stringify({ query, variables: this.variables });
-    this.sentAt = Date.now();
-    const req = request(url, {
-      method: 'POST',
-      agent,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        // As a browser's fetch sends it: the server must not hold events back to compress them.
-        'accept-encoding': 'gzip, deflate, br',
-        'content-length': Buffer.byteLength(body),
-      },
-    });
-    this.request = req;
-    req.once('socket', (socket) => socket.once('connect', () => (this.connectedAt = Date.now())));
-    req.on('response', (res) => this.onResponse(res, startedAt));
-    req.on('error', (error) => this.fail(`connection error: ${error.message}`));
-    req.end(body);
-  }
-
-  /** Ends it from the client's side, as a closed browser tab does. */
-  close(): void {
-    if (this.state === 'open' || this.state === 'opening') this.state = 'closed';
-    this.request?.destroy();
-  }
-
-  private onResponse(res: IncomingMessage, startedAt: number): void {
-    this.status = res.statusCode;
-    const type = res.headers['content-type'] ?? '';
-    if (res.statusCode !== 200 || !type.includes('text/event-stream')) {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => this.fail(`HTTP ${String(res.statusCode)} ${type}: ${text.slice(0, 160)}`));
-      this.opened(false);
-      return;
-    }
-    this.state = 'open';
-    this.openedAt = Date.now();
-    this.opened(true);
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const receivedAt = Date.now();
-      for (const message of this.parser.push(chunk)) this.onMessage(message.event, message.data, receivedAt, startedAt);
-    });
-    res.on('end', () => {
-      if (this.state === 'open') this.fail(`${this.part.label}: the server ended the stream without "complete"`);
-    });
-    res.on('error', () => undefined);
-    res.on('aborted', () => {
-      if (this.state === 'open') this.fail(`${this.part.label}: the connection was cut`);
-    });
-  }
-
-  private onMessage(event: string, data: string, receivedAt: number, startedAt: number): void {
-    if (event === 'complete') {
-      if (this.state !== 'open') return;
-      this.state = 'completed';
-      this.request?.destroy();
-      this.onComplete(this);
-      return;
-    }
-    if (event !== 'next') return;
-    this.messages++;
-    this.firstMessageAt ??= receivedAt;
-    const second = Math.floor((receivedAt - startedAt) / 1000);
-    this.observed.perSecond[second] = (this.observed.perSecond[second] ?? 0) + 1;
-    const result = JSON.parse(data) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
-    if (result.errors !== undefined && result.errors.length > 0) {
-      const first = result.errors[0];
-      countProblem(this.observed, `${this.kind.field}: ${first?.extensions?.code ?? 'no code'}: ${(first?.message ?? '').slice(0, 120)}`);
-      return;
-    }
-    const field = result.data?.[this.kind.field] as { timestamp?: unknown } | undefined;
-    if (this.kind.field === 'jobStats') {
-      this.observed.statsUpdates++;
-      return;
-    }
-    if (field === undefined || typeof field.timestamp !== 'number') {
-      countProblem(this.observed, `${this.kind.field}: a result without a timestamp`);
-      return;
-    }
-    const into = this.kind.field === 'jobChanges' ? this.observed.changes : this.observed.events;
-    into.receivedAt.add(receivedAt);
-    into.timestamp.add(field.timestamp);
-    into.subscribedAt.add(this.sentAt);
-    if (this.kind.field === 'jobChanges') this.timestamps.push(field.timestamp);
-  }
-
-  private fail(what: string): void {
-    if (this.state === 'closed' || this.state === 'completed' || this.state === 'failed') return;
-    this.state = 'failed';
-    countProblem(this.observed, what);
-    this.opened(false);
-    this.request?.destroy();
-  }
-}
 
 interface RunningJob {
   id: string;
@@ -317,18 +151,18 @@ function variablesFor(kind: SubscriptionKind, user: string, job: RunningJob | un
   }
 }
 
+/** Which transport the n-th subscription of a kind uses. */
+function transportOf(options: SoakOptions, indexInPart: number): Transport {
+  if (options.transport !== 'both') return options.transport;
+  return indexInPart % 2 === 0 ? 'sse' : 'ws';
+}
+
 function rssOf(pid: number): number | undefined {
   try {
     return vmRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return undefined;
   }
-}
-
-/** A Prometheus gauge or counter without labels from /metrics text (undefined when absent). */
-function metricValue(text: string, name: string): number | undefined {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return match === null ? undefined : Number(match[1]);
 }
 
 /** A TcpExt counter of the machine (/proc/net/netstat), undefined where there is none. */
@@ -340,39 +174,16 @@ function tcpCounter(name: string): number | undefined {
   }
 }
 
-function collectedText(line: HeapLine | undefined): string {
-  if (line === undefined) return '-';
-  return `${formatMiB(line.heapUsed)} / ${formatMiB(line.rss)}${line.collected ? '' : ' (no gc)'}`;
-}
-
-function heapOf(metricsText: string): number | undefined {
-  return metricValue(metricsText, 'nodejs_heap_size_used_bytes');
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-/** The probe's lines as they come: each step's time, and the last report of what the instance holds. */
+/** The probe's lines as they come: each step's time, what the instance holds, and heap reports. */
 class ProbeLog {
   readonly lines: ProbeLine[] = [];
-  /** When the last line arrived here, ms. */
+  /** When the last step line arrived here, ms. */
   lastAt = 0;
-  private heapWaiters: Array<(line: HeapLine) => void> = [];
+  private readonly heapWaiters: Array<(line: HeapLine) => void> = [];
 
   constructor(private readonly pid: () => number | undefined) {}
-
-  /** The server's memory after a full collection, which the probe makes on SIGUSR2. */
-  heapAfterCollection(timeoutMs = 60_000): Promise<HeapLine | undefined> {
-    const pid = this.pid();
-    if (pid === undefined) return Promise.resolve(undefined);
-    return new Promise((done) => {
-      const timer = setTimeout(() => done(undefined), timeoutMs);
-      this.heapWaiters.push((line) => {
-        clearTimeout(timer);
-        done(line);
-      });
-      process.kill(pid, 'SIGUSR2');
-    });
-  }
 
   take(line: string): void {
     const heap = parseHeapLine(line);
@@ -402,6 +213,20 @@ class ProbeLog {
       await sleep(50);
     }
   }
+
+  /** The server's memory after a full collection, which the probe makes on SIGUSR2 (it waits for the server's event loop). */
+  heapAfterCollection(timeoutMs = 60_000): Promise<HeapLine | undefined> {
+    const pid = this.pid();
+    if (pid === undefined) return Promise.resolve(undefined);
+    return new Promise((done) => {
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.heapWaiters.push((line) => {
+        clearTimeout(timer);
+        done(line);
+      });
+      process.kill(pid, 'SIGUSR2');
+    });
+  }
 }
 
 interface Sample {
@@ -417,6 +242,11 @@ function heldText(held: HeldResources | undefined): string {
 
 function isReleased(held: HeldResources | undefined): boolean {
   return held !== undefined && held.journalStreams === 0 && held.eventlogWatchers === 0 && held.guestWatchers === 0 && held.listIdWaits === 0 && held.statsWatchers === 0;
+}
+
+function collectedText(line: HeapLine | undefined): string {
+  if (line === undefined) return '-';
+  return `${formatMiB(line.heapUsed)} / ${formatMiB(line.rss)}${line.collected ? '' : ' (no gc)'}`;
 }
 
 interface PhaseDelays {
@@ -452,6 +282,34 @@ function delaysOf(events: TimedEvents, steps: readonly number[], allOpenAt: numb
   return { opening, open, replayed };
 }
 
+function merged(...groups: readonly Samples[]): Samples {
+  const all = new Samples();
+  for (const group of groups) for (const value of group.toArray()) all.add(value);
+  return all;
+}
+
+/** median / p99 / max of some delays. */
+function spreadText(samples: Samples | readonly number[]): string {
+  const summary = samples instanceof Samples ? samples.summary() : summarizeDelays([...samples]);
+  return `${formatDelay(summary.medianMs)} / ${formatDelay(summary.p99Ms)} / ${formatDelay(summary.maxMs)}`;
+}
+
+function delayCells(samples: Samples): string[] {
+  const summary = samples.summary();
+  return [formatDelay(summary.medianMs), formatDelay(summary.p99Ms), formatDelay(summary.maxMs)];
+}
+
+function transportsText(options: SoakOptions): string {
+  switch (options.transport) {
+    case 'sse':
+      return 'server-sent events (each subscription its own HTTP connection)';
+    case 'ws':
+      return `graphql-ws over WebSocket (${SUBSCRIPTIONS_PER_SOCKET} subscriptions a socket)`;
+    case 'both':
+      return `server-sent events (each its own HTTP connection) and graphql-ws over WebSocket (${SUBSCRIPTIONS_PER_SOCKET} a socket), every other subscription of each kind`;
+  }
+}
+
 async function main(): Promise<void> {
   let options: SoakOptions;
   try {
@@ -465,21 +323,23 @@ async function main(): Promise<void> {
   }
   const cpuList = cpus();
   const load = (): string => loadavg().map((value) => value.toFixed(2)).join(', ');
+  // What would refuse the soak's own subscriptions: the number per user (default 100), and
+  // requests in flight per user while they are all being opened at once (default 32).
+  const maxSubscriptions = options.subscriptions + 100;
+  const maxConcurrent = options.maxConcurrentPerUser ?? options.subscriptions + 100;
+  const serverArgs = ['--jobs', String(options.jobs), '--max-subscriptions-per-user', String(maxSubscriptions), '--max-concurrent-per-user', String(maxConcurrent)];
   process.stdout.write(
     `# flux-graphql soak (issue 12)${options.quick ? ', quick' : ''}\n\n` +
       `${new Date().toISOString()}; Node ${process.version}; ${cpuList.length} cores (${cpuList[0]?.model ?? 'unknown CPU'}); ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; load average ${load()}\n\n` +
-      `${formatCount(options.subscriptions)} subscriptions over server-sent events for ${options.seconds} s on ` +
-      `\`flux-graphql serve --jobs ${options.jobs}\` (embedded, live; ${(options.jobs / (3 * 86400)).toFixed(2)} submissions/s on average), ` +
-      `each subscription its own HTTP connection. WebSocket (graphql-ws) is not in this build: SSE only.\n\n`,
+      `${formatCount(options.subscriptions)} subscriptions for ${options.seconds} s over ${transportsText(options)}, on ` +
+      `\`flux-graphql serve ${serverArgs.join(' ')}\` (embedded instance, live workload: ${(options.jobs / (3 * 86400)).toFixed(2)} submissions/s on average, ` +
+      `in bursts: job arrays). The two limits are raised so that they refuse none of the soak's own subscriptions.\n\n`,
   );
 
   let serverPid: number | undefined;
   const probe = new ProbeLog(() => serverPid);
-  // Every subscription is asked for at once: while the server has not yet answered them they
-  // count as requests in flight, which --max-concurrent-per-user (default 32) would refuse.
-  const maxConcurrent = options.maxConcurrentPerUser ?? options.subscriptions + 100;
-  const server: CliServer = await startCliServer(['--jobs', String(options.jobs), '--max-concurrent-per-user', String(maxConcurrent)], {
+  const server: CliServer = await startCliServer(serverArgs, {
     imports: [PROBE],
     // --expose-gc only lets the probe collect garbage when the soak asks (SIGUSR2), between phases.
     nodeFlags: ['--expose-gc', ...(options.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(options.profileDir)])],
@@ -488,10 +348,16 @@ async function main(): Promise<void> {
   });
   serverPid = server.pid;
   /** The subscription each slot holds now. */
-  const subscriptions: Subscription[] = [];
+  const subscriptions: SoakSubscription[] = [];
   /** Every subscription opened, replacements included. */
-  const everyone: Subscription[] = [];
+  const everyone: SoakSubscription[] = [];
+  const sockets: WsConnection[] = [];
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const closeAll = (): void => {
+    for (const subscription of subscriptions) subscription.close();
+    for (const socket of sockets) socket.close();
+    agent.destroy();
+  };
   try {
     // The first step catches up with the time start-up took; the soak starts after it.
     await probe.steps(2);
@@ -503,47 +369,62 @@ async function main(): Promise<void> {
     const running = await runningJobs(client);
     const user = busiestUser(running);
     const counts = mixCounts(SOAK_MIX, options.subscriptions);
-    const observed: Observed = { changes: timedEvents(), events: timedEvents(), statsUpdates: 0, perSecond: [], problems: new Map() };
+    const seen: Observed = emptyObserved();
     const url = new URL(server.url);
+    const wsUrl = server.url.replace(/^http:/, 'ws:');
     let startedAt = Date.now();
     let closing = false;
     const pool = new RunningJobPool(running, () => runningJobs(client));
+
+    const create = (slot: number, part: MixPart, transport: Transport, job: RunningJob | undefined, socket: WsConnection | undefined): SoakSubscription => {
+      const variables = variablesFor(part.kind, user, job);
+      const subscription =
+        transport === 'sse'
+          ? new SseSubscription(slot, part, variables, seen, reopen, startedAt, url, agent)
+          : new WsSubscription(slot, part, variables, seen, reopen, startedAt, socket as WsConnection);
+      subscriptions[slot] = subscription;
+      everyone.push(subscription);
+      return subscription;
+    };
     // A jobEvents subscription completes when its job is clean; a site's page would then show
-    // another job, so its slot watches another running job at once (the pool asks the server
-    // again for running jobs in the background, at most every 2 s).
-    const reopen = (done: Subscription): void => {
+    // another job, so its slot watches another running job at once, on the same transport (and
+    // WebSocket): the pool asks the server again for running jobs in the background.
+    function reopen(done: SoakSubscription): void {
       if (closing) return;
       pool.finished(String(done.variables['id']));
       void (async () => {
         const job = await pool.next();
         if (closing || job === undefined) return;
-        const next = new Subscription(done.slot, done.part, variablesFor(done.kind, user, job), observed, reopen);
-        subscriptions[done.slot] = next;
-        everyone.push(next);
-        next.open(url, agent, startedAt);
+        create(done.slot, done.part, done.transport, job, done instanceof WsSubscription ? done.connection : undefined).open();
       })();
-    };
+    }
+
+    // The slots: each kind's subscriptions alternate between the transports; the WebSocket ones
+    // are dealt out to sockets kind by kind, so that each socket carries a mix, as a page does.
+    const planned: { slot: number; part: MixPart; transport: Transport; job: RunningJob | undefined }[] = [];
     let slot = 0;
     SOAK_MIX.forEach((part, index) => {
-      for (let n = 0; n < (counts[index] as number); n++) {
-        const subscription = new Subscription(slot, part, variablesFor(part.kind, user, part.kind.field === 'jobEvents' ? pool.pick() : undefined), observed, reopen);
-        subscriptions[slot++] = subscription;
-        everyone.push(subscription);
-      }
+      for (let n = 0; n < (counts[index] as number); n++) planned.push({ slot: slot++, part, transport: transportOf(options, n), job: part.kind.field === 'jobEvents' ? pool.pick() : undefined });
     });
+    const wsPlanned = planned.filter((plan) => plan.transport === 'ws');
+    const byKind = SOAK_MIX.map((part) => wsPlanned.filter((plan) => plan.part === part));
+    const dealt: typeof wsPlanned = [];
+    for (let round = 0; dealt.length < wsPlanned.length; round++) for (const group of byKind) if (group[round] !== undefined) dealt.push(group[round] as (typeof wsPlanned)[number]);
+    const socketOf = new Map<number, WsConnection>();
 
     // All at once.
     const overflowsBefore = tcpCounter('ListenOverflows');
     const cpuAtStart = processCpuMs(server.pid);
     const clientCpuAtStart = process.cpuUsage();
     startedAt = Date.now();
-    for (const subscription of subscriptions) subscription.open(url, agent, startedAt);
+    dealt.forEach((plan, index) => {
+      if (index % SUBSCRIPTIONS_PER_SOCKET === 0) sockets.push(new WsConnection(wsUrl));
+      socketOf.set(plan.slot, sockets[sockets.length - 1] as WsConnection);
+    });
+    for (const plan of planned) create(plan.slot, plan.part, plan.transport, plan.job, socketOf.get(plan.slot)).open();
     const initial = [...subscriptions];
     const answered = await Promise.all(initial.map((subscription) => subscription.ready));
     const allOpenAt = Date.now();
-    const openMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt);
-    const connectMs = initial.map((subscription) => (subscription.connectedAt ?? allOpenAt) - subscription.sentAt);
-    const answerMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - (subscription.connectedAt ?? subscription.sentAt));
     const overflowsWhileOpening = (tcpCounter('ListenOverflows') ?? 0) - (overflowsBefore ?? 0);
     const refusedAtOpen = answered.filter((ok) => !ok).length;
     const rssSubscribed = rssOf(server.pid);
@@ -560,7 +441,7 @@ async function main(): Promise<void> {
       if (Date.now() >= nextReport) {
         const alive = subscriptions.filter((subscription) => subscription.state === 'open').length;
         process.stderr.write(
-          `soak: ${Math.round((Date.now() - allOpenAt) / 1000)} s, ${alive} open, ${formatCount(observed.changes.receivedAt.count + observed.events.receivedAt.count + observed.statsUpdates)} events, server RSS ${formatMiB(samples[samples.length - 1]?.rss)}\n`,
+          `soak: ${Math.round((Date.now() - allOpenAt) / 1000)} s, ${alive} open, ${formatCount(everyone.reduce((sum, subscription) => sum + subscription.results, 0))} results, server RSS ${formatMiB(samples[samples.length - 1]?.rss)}\n`,
         );
         nextReport += 10_000;
       }
@@ -573,11 +454,11 @@ async function main(): Promise<void> {
     const heldAtEnd = probe.held;
     // No more replacements from here: the slots are as the end found them.
     closing = true;
-    const stateAtEnd = new Map(everyone.map((subscription) => [subscription, subscription.state]));
+    const stateAtEnd = new Map<SoakSubscription, SubscriptionState>(everyone.map((subscription) => [subscription, subscription.state]));
     const initialSet = new Set(initial);
     const aliveAtEnd = new Set(subscriptions.filter((subscription) => stateAtEnd.get(subscription) === 'open'));
     // A jobEvents slot whose job has just finished may be waiting for, or opening, its next job.
-    const isBetweenJobs = (subscription: Subscription): boolean => {
+    const isBetweenJobs = (subscription: SoakSubscription): boolean => {
       const state = stateAtEnd.get(subscription);
       return state === 'completed' || (state === 'opening' && !initialSet.has(subscription));
     };
@@ -588,8 +469,7 @@ async function main(): Promise<void> {
 
     // Every client goes at once; then the server must let go of what it held for them.
     const closedAt = Date.now();
-    for (const subscription of subscriptions) subscription.close();
-    agent.destroy();
+    closeAll();
     let releasedAfterMs: number | undefined;
     const releaseDeadline = Date.now() + RELEASE_TIMEOUT_MS;
     const stepsBeforeRelease = probe.lines.length;
@@ -610,18 +490,15 @@ async function main(): Promise<void> {
 
     // ---- Report ----------------------------------------------------------------------------
     const steps = probe.lines.map((line) => line.step);
-    const changes = delaysOf(observed.changes, steps, allOpenAt);
-    const events = delaysOf(observed.events, steps, allOpenAt);
-    const spreadOf = (values: readonly number[]): string => {
-      const summary = summarizeDelays([...values]);
-      return `${formatDelay(summary.medianMs)} / ${formatDelay(summary.p99Ms)} / ${formatDelay(summary.maxMs)}`;
-    };
+    const changes = { sse: delaysOf(seen.changes.sse, steps, allOpenAt), ws: delaysOf(seen.changes.ws, steps, allOpenAt) };
+    const events = { sse: delaysOf(seen.events.sse, steps, allOpenAt), ws: delaysOf(seen.events.ws, steps, allOpenAt) };
+    const transports: Transport[] = options.transport === 'both' ? ['sse', 'ws'] : [options.transport];
 
     // Subscribers with the same filters should all have been sent the same events: compare
     // how many each got of those posted while every one of them was listening.
     const firstStep = steps.find((step) => step * 1000 > allOpenAt + 1000);
     const lastStep = [...steps].reverse().find((step) => step * 1000 <= closeAt - END_MARGIN_S * 1000);
-    const windowed = (subscription: Subscription): number => {
+    const windowed = (subscription: SoakSubscription): number => {
       if (firstStep === undefined || lastStep === undefined) return 0;
       let count = 0;
       for (const timestamp of subscription.timestamps) {
@@ -635,25 +512,25 @@ async function main(): Promise<void> {
       .reduce((sum, line) => sum + line.posted + line.submitted, 0);
 
     const rows = SOAK_MIX.map((part) => {
-      const unique = everyone.filter((subscription) => subscription.part === part);
-      const messages = unique.reduce((sum, subscription) => sum + subscription.messages, 0);
+      const ever = everyone.filter((subscription) => subscription.part === part);
+      const results = ever.reduce((sum, subscription) => sum + subscription.results, 0);
       const slots = subscriptions.filter((subscription) => subscription.part === part);
       const alive = slots.filter((subscription) => aliveAtEnd.has(subscription)).length;
       const betweenJobs = slots.filter(isBetweenJobs).length;
-      const completed = unique.filter((subscription) => stateAtEnd.get(subscription) === 'completed').length;
-      const failed = unique.filter((subscription) => stateAtEnd.get(subscription) === 'failed').length;
-      const answered = summarizeDelays(
-        initial.filter((subscription) => subscription.part === part).map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt),
-      );
-      const windowCounts = part.kind.field === 'jobChanges' ? slots.map(windowed) : [];
+      const completed = ever.filter((subscription) => stateAtEnd.get(subscription) === 'completed').length;
+      const failed = ever.filter((subscription) => stateAtEnd.get(subscription) === 'failed').length;
+      const answeredIn = initial.filter((subscription) => subscription.part === part).map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt);
+      const summary = summarizeDelays(answeredIn);
+      const windowCounts = part.kind.field === 'jobChanges' ? slots.filter((subscription) => initialSet.has(subscription)).map(windowed) : [];
       const same =
         windowCounts.length === 0 ? '-' : Math.min(...windowCounts) === Math.max(...windowCounts) ? `all ${Math.min(...windowCounts)}` : `${Math.min(...windowCounts)}-${Math.max(...windowCounts)}`;
+      const split = transports.map((transport) => slots.filter((subscription) => subscription.transport === transport).length).join(' + ');
       return [
         part.label,
-        slots.length,
-        `${formatDelay(answered.medianMs)} / ${formatDelay(answered.maxMs)}`,
-        formatCount(messages),
-        (messages / slots.length / ((closeAt - startedAt) / 1000)).toFixed(1),
+        split,
+        `${formatDelay(summary.medianMs)} / ${formatDelay(summary.maxMs)}`,
+        formatCount(results),
+        (results / slots.length / ((closeAt - startedAt) / 1000)).toFixed(1),
         same,
         completed,
         failed,
@@ -662,35 +539,41 @@ async function main(): Promise<void> {
     });
     table(
       'Subscriptions (the mix)',
-      ['subscription', 'open at once', 'answered in: median / max', 'events delivered', 'events/s each', 'events in the window, per subscriber', 'completed (job clean)', 'failed', 'alive at end'],
+      ['subscription', `open at once (${transports.join(' + ')})`, 'answered in: median / max', 'results delivered', 'results/s each', 'events in the window, per subscriber', 'completed (job clean)', 'failed', 'alive at end'],
       rows,
     );
     note(
       `The window: events posted by the steps after every subscription was open (+1 s) up to ${END_MARGIN_S} s before the end; ` +
-        `the workload posted ${formatCount(postedInWindow)} events (submits included) in it, which every unfiltered jobChanges subscriber should get. ` +
+        `the workload posted ${formatCount(postedInWindow)} events (submits included) in it, which every unfiltered jobChanges subscriber should get, over either transport. ` +
         `jobEvents subscriptions complete when their job is clean; the slot then watches another running job (counted in "completed", not failed). ` +
-        `jobChanges(user:) follows "${user}", the user with the most running jobs at the start.`,
+        `jobChanges(user:) follows "${user}", the user with the most running jobs at the start. ` +
+        'Answered: an SSE subscription when its response headers came, a WebSocket one when its socket\'s connection_ack came (graphql-ws acknowledges no single subscription).',
     );
 
-    table(
-      'Delay from event to client',
-      ['events', 'delivered', 'from the event timestamp: median', 'p99', 'max', 'from the post (workload step): median', 'p99', 'max'],
-      [
-        ['jobChanges, all open', formatCount(changes.open.fromEvent.count), ...delayCells(changes.open.fromEvent), ...delayCells(changes.open.fromPost)],
-        ['jobChanges, posted while opening', formatCount(changes.opening.fromEvent.count), ...delayCells(changes.opening.fromEvent), ...delayCells(changes.opening.fromPost)],
-        ['jobEvents, all open', formatCount(events.open.fromEvent.count), ...delayCells(events.open.fromEvent), ...delayCells(events.open.fromPost)],
-        ['jobEvents, posted while opening', formatCount(events.opening.fromEvent.count), ...delayCells(events.opening.fromEvent), ...delayCells(events.opening.fromPost)],
-      ],
-    );
+    const delayRows: (string | number)[][] = [];
+    for (const [field, by] of [
+      ['jobChanges', changes],
+      ['jobEvents', events],
+    ] as const) {
+      for (const transport of transports) {
+        const open = by[transport].open;
+        delayRows.push([`${field} over ${transport}, all open`, formatCount(open.fromEvent.count), ...delayCells(open.fromEvent), ...delayCells(open.fromPost)]);
+      }
+      const opening = { fromEvent: merged(...transports.map((transport) => by[transport].opening.fromEvent)), fromPost: merged(...transports.map((transport) => by[transport].opening.fromPost)) };
+      delayRows.push([`${field}, posted while opening`, formatCount(opening.fromEvent.count), ...delayCells(opening.fromEvent), ...delayCells(opening.fromPost)]);
+    }
+    table('Delay from event to client', ['events', 'delivered', 'from the event timestamp: median', 'p99', 'max', 'from the post (workload step): median', 'p99', 'max'], delayRows);
+    const replayed = events.sse.replayed + events.ws.replayed;
     note(
       'The embedded workload posts events in 1 s steps, each event with its own timestamp (up to a step earlier), so "from the event timestamp" ' +
-        'includes up to 1 s of the workload\'s own batching. "From the post" is measured from the step that posted the event (reported by bench/soak-probe.ts ' +
-        'in the server process): the server\'s part, journal to job-list read to the client. Client and server share the machine\'s clock. ' +
-        `"While opening": posted before the last of the ${formatCount(options.subscriptions)} had its answer (${formatDelay(allOpenAt - startedAt)} after the first was asked for). ` +
-        `jobEvents leave out the ${formatCount(events.replayed)} events stored before their subscription (each starts with a replay of the job's eventlog). ` +
-        `jobStats sent ${formatCount(observed.statsUpdates)} updates (no timestamps, so no delay).`,
+        'includes up to 1 s of the workload\'s own batching (more when a step runs late). "From the post" is measured from the step that posted the event ' +
+        '(reported by bench/soak-probe.ts in the server process): the server\'s part, journal to job-list read to the client. Client and server share the ' +
+        `machine's clock. "While opening": posted before the last of the ${formatCount(options.subscriptions)} had its answer (${formatDelay(allOpenAt - startedAt)} ` +
+        `after the first was asked for). jobEvents leave out the ${formatCount(replayed)} events stored before their subscription (each starts with a replay of ` +
+        `the job's eventlog). jobStats sent ${formatCount(seen.statsUpdates)} updates (no timestamps, so no delay).`,
     );
 
+    const heapOf = (text: string): number | undefined => metricValue(text, 'nodejs_heap_size_used_bytes');
     const rssDuring = samples.map((sample) => sample.rss).filter((rss): rss is number => rss !== undefined);
     table(
       'Server memory (VmRSS of the serve process)',
@@ -700,12 +583,13 @@ async function main(): Promise<void> {
         [`all ${options.subscriptions} subscribed`, formatMiB(rssSubscribed), formatMiB(heapOf(metricsDuring)), '', ''],
         ['most during the soak', formatMiB(Math.max(...rssDuring)), '', '', ''],
         ['end of the soak, before closing', formatMiB(rssAtEnd), formatMiB(heapOf(metricsAtEnd)), collectedText(collectedAtEnd), heldText(heldAtEnd)],
-        [`2 s after the clients closed`, formatMiB(rssAfterClose), formatMiB(heapOf(metricsAfter)), collectedText(collectedAfterClose), heldText(heldAfterClose)],
+        ['2 s after the clients closed', formatMiB(rssAfterClose), formatMiB(heapOf(metricsAfter)), collectedText(collectedAfterClose), heldText(heldAfterClose)],
       ],
     );
 
     const windowSeconds = Math.max(1, Math.ceil(options.seconds / 6));
     const timeline: (string | number)[][] = [];
+    const allChanges = transports.map((transport) => ({ received: seen.changes[transport].receivedAt.toArray(), stamps: seen.changes[transport].timestamp.toArray() }));
     for (let from = 0; from < options.seconds; from += windowSeconds) {
       const to = Math.min(options.seconds, from + windowSeconds);
       const fromMs = allOpenAt + from * 1000;
@@ -713,25 +597,23 @@ async function main(): Promise<void> {
       const within = samples.filter((sample) => sample.at >= fromMs && sample.at <= toMs);
       const first = within[0];
       const last = within[within.length - 1];
-      const startSecond = Math.floor((fromMs - startedAt) / 1000);
-      const endSecond = Math.floor((toMs - startedAt) / 1000);
       let delivered = 0;
-      for (let second = startSecond; second < endSecond; second++) delivered += observed.perSecond[second] ?? 0;
+      for (let second = Math.floor((fromMs - startedAt) / 1000); second < Math.floor((toMs - startedAt) / 1000); second++) delivered += seen.perSecond[second] ?? 0;
       const windowDelays = new Samples();
-      const received = observed.changes.receivedAt.toArray();
-      const stamps = observed.changes.timestamp.toArray();
-      for (let index = 0; index < received.length; index++) {
-        const at = received[index] as number;
-        if (at < fromMs || at >= toMs) continue;
-        const postedAt = postTimeOf(steps, stamps[index] as number);
-        if (postedAt !== undefined) windowDelays.add(at - postedAt * 1000);
+      for (const { received, stamps } of allChanges) {
+        for (let index = 0; index < received.length; index++) {
+          const at = received[index] as number;
+          if (at < fromMs || at >= toMs) continue;
+          const postedAt = postTimeOf(steps, stamps[index] as number);
+          if (postedAt !== undefined) windowDelays.add(at - postedAt * 1000);
+        }
       }
       const summary = windowDelays.summary();
       const posted = probe.lines.filter((line) => line.step * 1000 > fromMs && line.step * 1000 <= toMs).reduce((sum, line) => sum + line.posted + line.submitted, 0);
       const cpu = first?.cpuMs !== undefined && last?.cpuMs !== undefined && last.at > first.at ? `${(((last.cpuMs - first.cpuMs) / (last.at - first.at)) * 100).toFixed(0)}%` : '-';
       timeline.push([`${from}-${to} s`, formatCount(posted), formatCount(delivered), formatDelay(summary.medianMs), formatDelay(summary.p99Ms), formatMiB(last?.rss), cpu]);
     }
-    table('Over time (after all were open)', ['window', 'events posted by the workload', 'events delivered', 'jobChanges from post: median', 'p99', 'server RSS at its end', 'server CPU (of one core)'], timeline);
+    table('Over time (after all were open)', ['window', 'events posted by the workload', 'results delivered', 'jobChanges from post: median', 'p99', 'server RSS at its end', 'server CPU (of one core)'], timeline);
 
     const soakSeconds = (closeAt - allOpenAt) / 1000;
     const rpcs = [...rpcDelta(rpcTotals(metricsDuring), rpcTotals(metricsAtEnd))].sort((a, b) => b[1].seconds - a[1].seconds);
@@ -742,84 +624,85 @@ async function main(): Promise<void> {
     );
     note(
       'A streaming RPC (job-info.eventlog-watch) is counted when it ends, with its whole life as its latency. The journal stream is read on the server\'s own ' +
-        'connection, which /metrics does not observe. job-list.list here is mostly the match of filtered jobChanges: one listing per event and filter set.',
+        'connection, which /metrics does not observe. job-list.list here is mostly the match of filtered jobChanges: one listing per event and filter set. ' +
+        'The embedded instance answers in the server\'s own process, so these latencies include waiting for its event loop.',
     );
+
+    const problems = [...seen.problems.entries()].sort((a, b) => b[1] - a[1]);
+    table('Errors and ends', ['what', 'count'], problems.length === 0 ? [['none', 0]] : problems.map(([what, count]) => [what, count]));
+
+    const openMs = initial.map((subscription) => (subscription.openedAt ?? allOpenAt) - subscription.sentAt);
+    const sseInitial = initial.filter((subscription) => subscription.transport === 'sse');
+    const connectMs = sseInitial.map((subscription) => (subscription.connectedAt ?? allOpenAt) - subscription.sentAt);
+    const answerMs = sseInitial.map((subscription) => (subscription.openedAt ?? allOpenAt) - (subscription.connectedAt ?? subscription.sentAt));
+    const acknowledgedMs = sockets.map((socket) => (socket.connectedAt ?? allOpenAt) - startedAt);
+    const openGauge = (text: string): string => transports.map((transport) => `${metricValue(text, 'flux_graphql_open_subscriptions', { transport }) ?? '-'} ${transport}`).join(' + ');
     const biggestStep = probe.lines
       .filter((line) => line.step * 1000 > allOpenAt && line.step * 1000 <= closeAt)
       .reduce<ProbeLine | undefined>((best, line) => (best === undefined || line.posted + line.submitted > best.posted + best.submitted ? line : best), undefined);
-
-    const problems = [...observed.problems.entries()].sort((a, b) => b[1] - a[1]);
-    table(
-      'Errors and ends',
-      ['what', 'count'],
-      problems.length === 0 ? [['none', 0]] : problems.map(([what, count]) => [what, count]),
-    );
-
-    const activeRequests = metricValue(metricsDuring, 'flux_graphql_active_requests');
-    const handlesAtStart = metricValue(metricsAtStart, 'nodejs_active_handles_total');
-    const handlesAfter = metricValue(metricsAfter, 'nodejs_active_handles_total');
-    const handlesDuring = metricValue(metricsDuring, 'nodejs_active_handles_total');
     const watchesEnded = (rpcTotals(metricsAfter).get('job-info.eventlog-watch')?.count ?? 0) - (rpcTotals(metricsAtStart).get('job-info.eventlog-watch')?.count ?? 0);
     const lagP99 = metricValue(metricsAtEnd, 'nodejs_eventloop_lag_p99_seconds');
     const lagMax = metricValue(metricsAtEnd, 'nodejs_eventloop_lag_max_seconds');
+    const busy = new Samples();
+    for (const line of probe.lines) if (line.step * 1000 > allOpenAt && line.step * 1000 <= closeAt + 1000 && line.busyAfterPreviousMs !== undefined) busy.add(line.busyAfterPreviousMs);
+    const pings = sockets.reduce((sum, socket) => sum + socket.pings, 0);
+    const comments = everyone.reduce((sum, subscription) => sum + subscription.keepAlives, 0);
+    const percent = (ms: number): string => `${((ms / (closeAt - startedAt)) * 100).toFixed(0)}%`;
     table(
-      'Opening and releasing',
+      'Opening, the server under it, releasing',
       ['what', 'value'],
       [
-        ['time to open all (first request to last answer)', formatDelay(allOpenAt - startedAt)],
-        ['time to answer one: median / p99 / max', spreadOf(openMs)],
-        ['of which to connect (TCP): median / p99 / max', spreadOf(connectMs)],
-        ['of which from connected to answered: median / p99 / max', spreadOf(answerMs)],
+        ['time to open all (first asked to last answered)', formatDelay(allOpenAt - startedAt)],
+        ['time to answer one: median / p99 / max', spreadText(openMs)],
+        ...(sseInitial.length > 0
+          ? [
+              ['SSE: to connect (TCP): median / p99 / max', spreadText(connectMs)],
+              ['SSE: from connected to answered: median / p99 / max', spreadText(answerMs)],
+            ]
+          : []),
+        ...(sockets.length > 0 ? [[`WebSocket: ${sockets.length} sockets, connection_ack after: median / p99 / max`, spreadText(acknowledgedMs)]] : []),
         ['listen queue overflows while opening (/proc/net/netstat, the whole machine)', overflowsWhileOpening],
         ['refused or failed while opening', refusedAtOpen],
-        ['--max-concurrent-per-user given to the server', maxConcurrent],
-        ['/metrics flux_graphql_active_requests with all open', activeRequests ?? '-'],
-        ['/metrics nodejs_active_handles: start / all open / after closing', `${handlesAtStart ?? '-'} / ${handlesDuring ?? '-'} / ${handlesAfter ?? '-'}`],
+        ['/metrics flux_graphql_open_subscriptions: start / all open / end / after closing', `${openGauge(metricsAtStart)} / ${openGauge(metricsDuring)} / ${openGauge(metricsAtEnd)} / ${openGauge(metricsAfter)}`],
+        ['/metrics flux_graphql_active_requests with all open', metricValue(metricsDuring, 'flux_graphql_active_requests') ?? '-'],
+        [
+          '/metrics nodejs_active_handles: start / all open / after closing',
+          `${metricValue(metricsAtStart, 'nodejs_active_handles_total') ?? '-'} / ${metricValue(metricsDuring, 'nodejs_active_handles_total') ?? '-'} / ${metricValue(metricsAfter, 'nodejs_active_handles_total') ?? '-'}`,
+        ],
+        ['job-info.eventlog-watch streams ended (/metrics) / jobEvents subscriptions opened', `${watchesEnded} / ${everyone.filter((subscription) => subscription.kind.field === 'jobEvents').length}`],
         ['released after the clients closed (probe: journal streams, watchers, waits all 0)', releasedAfterMs === undefined ? `NO, after ${RELEASE_TIMEOUT_MS / 1000} s: ${heldText(heldAfterClose)}` : `yes, by the step ${formatDelay(releasedAfterMs)} after`],
-        ['server CPU during the soak (of one core)', cpuAtStart !== undefined && cpuAtEnd !== undefined ? `${(((cpuAtEnd - cpuAtStart) / (closeAt - startedAt)) * 100).toFixed(0)}%` : '-'],
-        ['this client\'s CPU (of one core)', `${(((clientCpu.user + clientCpu.system) / 1000 / (closeAt - startedAt)) * 100).toFixed(0)}%`],
+        ['server CPU during the soak (of one core)', cpuAtStart !== undefined && cpuAtEnd !== undefined ? percent(cpuAtEnd - cpuAtStart) : '-'],
+        ["this client's CPU (of one core)", percent((clientCpu.user + clientCpu.system) / 1000)],
         ['server event-loop delay during the soak (/metrics, 10 ms resolution): p99 / max', `${formatDelay(lagP99 === undefined ? undefined : lagP99 * 1000)} / ${formatDelay(lagMax === undefined ? undefined : lagMax * 1000)}`],
-        ['keep-alive comments received (all subscriptions)', formatCount(everyone.reduce((sum, subscription) => sum + subscription.keepAlives, 0))],
-        ['most events delivered in one second (all subscriptions)', formatCount(Math.max(0, ...observed.perSecond.filter((count) => count !== undefined)))],
-        ['server event loop busy after a step (probe): median / p99 / max', busyText(probe.lines.filter((line) => line.step * 1000 > allOpenAt && line.step * 1000 <= closeAt + 1000))],
+        ['server event loop busy after a step (probe): median / p99 / max', spreadText(busy)],
+        ['most results delivered in one second (all subscriptions)', formatCount(Math.max(0, ...seen.perSecond.filter((count) => count !== undefined)))],
         ['longest workload step', formatDelay(Math.max(...probe.lines.map((line) => line.stepMs)))],
         [
           'most events one step posted while all were open',
           biggestStep === undefined ? '-' : `${formatCount(biggestStep.posted + biggestStep.submitted)} (${formatCount(biggestStep.submitted)} new jobs), ${((biggestStep.step * 1000 - allOpenAt) / 1000).toFixed(0)} s in`,
         ],
-        ['job-info.eventlog-watch streams ended (/metrics) / jobEvents subscriptions opened', `${watchesEnded} / ${everyone.filter((subscription) => subscription.kind.field === 'jobEvents').length}`],
+        ['keep-alives received: SSE comments / WebSocket pings', `${formatCount(comments)} / ${formatCount(pings)}`],
       ],
     );
 
-    const delivered = observed.changes.receivedAt.count + observed.events.receivedAt.count + observed.statsUpdates;
+    const delivered = everyone.reduce((sum, subscription) => sum + subscription.results, 0);
     const problemCount = problems.reduce((sum, [, count]) => sum + count, 0);
+    const changesOpen = (which: 'fromEvent' | 'fromPost'): Samples => merged(...transports.map((transport) => changes[transport].open[which]));
+    const fromEvent = changesOpen('fromEvent').summary();
+    const fromPost = changesOpen('fromPost').summary();
     process.stdout.write(
-      `soak: ${options.subscriptions} subscriptions (SSE) for ${options.seconds} s: ${formatCount(delivered)} events delivered; ` +
-        `jobChanges delay (all open) median ${formatDelay(changes.open.fromEvent.summary().medianMs)}, p99 ${formatDelay(changes.open.fromEvent.summary().p99Ms)} from the event ` +
-        `(${formatDelay(changes.open.fromPost.summary().medianMs)}, ${formatDelay(changes.open.fromPost.summary().p99Ms)} from its post); ` +
+      `soak: ${options.subscriptions} subscriptions (${transports.join('+')}) for ${options.seconds} s: ${formatCount(delivered)} results delivered; ` +
+        `jobChanges delay (all open) median ${formatDelay(fromEvent.medianMs)}, p99 ${formatDelay(fromEvent.p99Ms)} from the event ` +
+        `(${formatDelay(fromPost.medianMs)}, ${formatDelay(fromPost.p99Ms)} from its post); ` +
         `server RSS ${formatMiB(rssAtStart)} -> ${formatMiB(rssSubscribed)} -> ${formatMiB(rssAtEnd)} (${formatMiB(rssAfterClose)} after closing); ` +
         `${problemCount} errors/ends; ${aliveAtEnd.size}/${subscriptions.length} alive at the end${beingReplaced > 0 ? ` (+${beingReplaced} jobEvents reopening on another job)` : ''}; ` +
         `${releasedAfterMs === undefined ? 'NOT released' : 'everything released'}; load average ${load()}\n`,
     );
     if (notAlive.length > 0 || problemCount > 0 || releasedAfterMs === undefined) process.exitCode = 1;
   } finally {
-    for (const subscription of subscriptions) subscription.close();
-    agent.destroy();
+    closeAll();
     await server.stop();
   }
-}
-
-/** How long the loop stayed busy after each step: the subscribers' reads and sends run from microtasks. */
-function busyText(lines: readonly ProbeLine[]): string {
-  const busy = new Samples();
-  for (const line of lines) if (line.busyAfterPreviousMs !== undefined) busy.add(line.busyAfterPreviousMs);
-  const summary = busy.summary();
-  return `${formatDelay(summary.medianMs)} / ${formatDelay(summary.p99Ms)} / ${formatDelay(summary.maxMs)}`;
-}
-
-function delayCells(samples: Samples): string[] {
-  const summary = samples.summary();
-  return [formatDelay(summary.medianMs), formatDelay(summary.p99Ms), formatDelay(summary.maxMs)];
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import {
   SseParser,
   SoakUsageError,
   formatDelay,
+  metricValue,
   mixCounts,
   parseProbeLine,
   parseSoakOptions,
@@ -20,12 +21,19 @@ import {
 
 describe('parseSoakOptions', () => {
   it('defaults to 1,000 subscriptions for 60 s on 300,000 jobs, and --quick to 15 s on 100,000', () => {
-    expect(parseSoakOptions([])).toEqual({ subscriptions: 1000, seconds: 60, jobs: 300_000, quick: false });
-    expect(parseSoakOptions(['--quick'])).toEqual({ subscriptions: 1000, seconds: 15, jobs: 100_000, quick: true });
+    expect(parseSoakOptions([])).toEqual({ subscriptions: 1000, seconds: 60, jobs: 300_000, quick: false, transport: 'both' });
+    expect(parseSoakOptions(['--quick'])).toEqual({ subscriptions: 1000, seconds: 15, jobs: 100_000, quick: true, transport: 'both' });
   });
 
   it('takes values after the option or after "="; --quick keeps the values given', () => {
-    expect(parseSoakOptions(['--subscriptions', '250', '--seconds=30', '--jobs', '5000', '--quick'])).toEqual({ subscriptions: 250, seconds: 30, jobs: 5000, quick: true });
+    expect(parseSoakOptions(['--subscriptions', '250', '--seconds=30', '--jobs', '5000', '--quick', '--transport', 'ws'])).toEqual({
+      subscriptions: 250,
+      seconds: 30,
+      jobs: 5000,
+      quick: true,
+      transport: 'ws',
+    });
+    expect(parseSoakOptions(['--max-concurrent-per-user=40']).maxConcurrentPerUser).toBe(40);
     expect(parseSoakOptions(['--profile-server', '/tmp/p']).profileDir).toBe('/tmp/p');
   });
 
@@ -35,6 +43,8 @@ describe('parseSoakOptions', () => {
     [['--seconds', '1.5'], '--seconds takes an integer from 1 to 3600 (got "1.5")'],
     [['--jobs'], '--jobs takes an integer from 1000 to 10000000'],
     [['--profile-server', '--quick'], '--profile-server takes a directory for the CPU profile'],
+    [['--transport', 'http'], '--transport takes sse, ws or both (got "http")'],
+    [['--transport'], '--transport takes sse, ws or both'],
   ])('refuses %j: %s', (argv, message) => {
     expect(() => parseSoakOptions(argv)).toThrow(new SoakUsageError(message));
   });
@@ -272,5 +282,31 @@ describe('tcpExtCounter', () => {
   it('is undefined for a counter the kernel does not have, or without a TcpExt group', () => {
     expect(tcpExtCounter(netstat, 'NoSuchCounter')).toBeUndefined();
     expect(tcpExtCounter('IpExt: InNoRoutes\nIpExt: 3\n', 'InNoRoutes')).toBeUndefined();
+  });
+});
+
+describe('metricValue', () => {
+  const text = [
+    '# HELP flux_graphql_open_subscriptions Subscriptions being served, by transport',
+    '# TYPE flux_graphql_open_subscriptions gauge',
+    'flux_graphql_open_subscriptions{transport="sse"} 500',
+    'flux_graphql_open_subscriptions{transport="ws"} 499',
+    'flux_graphql_active_requests 3',
+    'flux_graphql_active_requests_total 9',
+    'nodejs_heap_size_used_bytes 1.5e+8',
+    'flux_graphql_rpcs_total{topic="job-list.list",outcome="ok"} 7',
+  ].join('\n');
+
+  it('finds a sample by its name and exact labels, in any order', () => {
+    expect(metricValue(text, 'flux_graphql_open_subscriptions', { transport: 'sse' })).toBe(500);
+    expect(metricValue(text, 'flux_graphql_open_subscriptions', { transport: 'ws' })).toBe(499);
+    expect(metricValue(text, 'flux_graphql_rpcs_total', { outcome: 'ok', topic: 'job-list.list' })).toBe(7);
+  });
+
+  it('does not take a longer name or other labels for the one asked', () => {
+    expect(metricValue(text, 'flux_graphql_active_requests')).toBe(3);
+    expect(metricValue(text, 'nodejs_heap_size_used_bytes')).toBe(1.5e8);
+    expect(metricValue(text, 'flux_graphql_open_subscriptions')).toBeUndefined();
+    expect(metricValue(text, 'flux_graphql_open_subscriptions', { transport: 'tcp' })).toBeUndefined();
   });
 });
