@@ -26,12 +26,23 @@ import { LiveWorkload } from '../src/embedded/workload/live';
 import { HEAP_PREFIX, PROBE_PREFIX, type HeapLine, type ProbeLine } from './soak-stats';
 
 let instance: EmbeddedInstance | undefined;
+/** Annotations events posted since the last step line: jobChanges' journal leaves them out. */
+let annotationsPosted = 0;
 /** How long the loop stayed busy after the last step, reported with the next one. */
 let busyAfterLastStepMs: number | undefined;
 
 const originalHandle = EmbeddedInstance.prototype.handle;
 EmbeddedInstance.prototype.handle = function handle(this: EmbeddedInstance, ...args: Parameters<EmbeddedInstance['handle']>) {
-  instance ??= this;
+  if (instance === undefined) {
+    instance = this;
+    const sink = this.sink;
+    const post = sink.post.bind(sink);
+    // The live workload calls its sink's post for every event; counted here by name, then passed on.
+    sink.post = (...postArgs: Parameters<typeof sink.post>) => {
+      if (postArgs[1].name === 'annotations') annotationsPosted++;
+      post(...postArgs);
+    };
+  }
   return originalHandle.apply(this, args);
 };
 
@@ -59,7 +70,8 @@ LiveWorkload.prototype.step = function step(this: LiveWorkload, now: number): vo
   originalStep.call(this, now);
   const after = this.stats;
   const endedAt = performance.now();
-  const line: ProbeLine = { step: now, stepMs: endedAt - startedAt, posted: after.posted - before.posted, submitted: after.submitted - before.submitted };
+  const line: ProbeLine = { step: now, stepMs: endedAt - startedAt, posted: after.posted - before.posted, submitted: after.submitted - before.submitted, annotations: annotationsPosted };
+  annotationsPosted = 0;
   if (busyAfterLastStepMs !== undefined) line.busyAfterPreviousMs = busyAfterLastStepMs;
   // Runs once the microtasks the step set off (and any other task before it) are done.
   setImmediate(() => (busyAfterLastStepMs = performance.now() - endedAt));

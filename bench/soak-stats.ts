@@ -215,6 +215,8 @@ export interface ProbeLine {
   posted: number;
   /** Jobs submitted in this step (each with its submit event). */
   submitted: number;
+  /** Of the posted events, the scheduler's annotations updates (journal-only: jobChanges does not ask for them). */
+  annotations: number;
   /** How long the server's event loop stayed busy after the step before this one, ms (its subscribers' reads and sends). */
   busyAfterPreviousMs?: number;
   held?: HeldResources;
@@ -236,8 +238,8 @@ export function parseProbeLine(line: string): ProbeLine | undefined {
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  const { step, stepMs, posted, submitted, held, busyAfterPreviousMs } = value as Record<string, unknown>;
-  if (typeof step !== 'number' || typeof stepMs !== 'number' || typeof posted !== 'number' || typeof submitted !== 'number') return undefined;
+  const { step, stepMs, posted, submitted, annotations, held, busyAfterPreviousMs } = value as Record<string, unknown>;
+  if (typeof step !== 'number' || typeof stepMs !== 'number' || typeof posted !== 'number' || typeof submitted !== 'number' || typeof annotations !== 'number') return undefined;
   if (held !== undefined && !isHeld(held)) return undefined;
   if (busyAfterPreviousMs !== undefined && typeof busyAfterPreviousMs !== 'number') return undefined;
   return {
@@ -245,6 +247,7 @@ export function parseProbeLine(line: string): ProbeLine | undefined {
     stepMs,
     posted,
     submitted,
+    annotations,
     ...(busyAfterPreviousMs === undefined ? {} : { busyAfterPreviousMs }),
     ...(held === undefined ? {} : { held }),
   };

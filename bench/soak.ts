@@ -507,9 +507,10 @@ async function main(): Promise<void> {
       }
       return count;
     };
-    const postedInWindow = probe.lines
-      .filter((line) => firstStep !== undefined && lastStep !== undefined && line.step > firstStep && line.step <= lastStep)
-      .reduce((sum, line) => sum + line.posted + line.submitted, 0);
+    const inWindow = probe.lines.filter((line) => firstStep !== undefined && lastStep !== undefined && line.step > firstStep && line.step <= lastStep);
+    const postedInWindow = inWindow.reduce((sum, line) => sum + line.posted + line.submitted, 0);
+    const annotationsInWindow = inWindow.reduce((sum, line) => sum + line.annotations, 0);
+    const expectedUnfiltered = postedInWindow - annotationsInWindow;
 
     const rows = SOAK_MIX.map((part) => {
       const ever = everyone.filter((subscription) => subscription.part === part);
@@ -524,6 +525,11 @@ async function main(): Promise<void> {
       const windowCounts = part.kind.field === 'jobChanges' ? slots.filter((subscription) => initialSet.has(subscription)).map(windowed) : [];
       const same =
         windowCounts.length === 0 ? '-' : Math.min(...windowCounts) === Math.max(...windowCounts) ? `all ${Math.min(...windowCounts)}` : `${Math.min(...windowCounts)}-${Math.max(...windowCounts)}`;
+      const everyEvent = part.kind.field === 'jobChanges' && part.kind.filter === 'none';
+      if (everyEvent) {
+        const missing = windowCounts.filter((count) => count !== expectedUnfiltered).length;
+        if (missing > 0) seen.problems.set(`${part.label}: ${missing} subscribers did not get exactly the ${expectedUnfiltered} events posted in the window`, missing);
+      }
       const split = transports.map((transport) => slots.filter((subscription) => subscription.transport === transport).length).join(' + ');
       return [
         part.label,
@@ -531,7 +537,7 @@ async function main(): Promise<void> {
         `${formatDelay(summary.medianMs)} / ${formatDelay(summary.maxMs)}`,
         formatCount(results),
         (results / slots.length / ((closeAt - startedAt) / 1000)).toFixed(1),
-        same,
+        everyEvent ? `${same} (of ${expectedUnfiltered})` : same,
         completed,
         failed,
         `${alive}/${slots.length}${betweenJobs > 0 ? ` (+${betweenJobs} reopening on another job)` : ''}`,
@@ -544,7 +550,8 @@ async function main(): Promise<void> {
     );
     note(
       `The window: events posted by the steps after every subscription was open (+1 s) up to ${END_MARGIN_S} s before the end; ` +
-        `the workload posted ${formatCount(postedInWindow)} events (submits included) in it, which every unfiltered jobChanges subscriber should get, over either transport. ` +
+        `the workload posted ${formatCount(postedInWindow)} events in it (submits included), ${formatCount(annotationsInWindow)} of them annotations, which jobChanges does not ask the journal for: ` +
+        `every unfiltered jobChanges subscriber should get the other ${formatCount(expectedUnfiltered)}, over either transport. ` +
         `jobEvents subscriptions complete when their job is clean; the slot then watches another running job (counted in "completed", not failed). ` +
         `jobChanges(user:) follows "${user}", the user with the most running jobs at the start. ` +
         'Answered: an SSE subscription when its response headers came, a WebSocket one when its socket\'s connection_ack came (graphql-ws acknowledges no single subscription).',

@@ -140,17 +140,18 @@ describe('parseProbeLine', () => {
   const held = { journalStreams: 1, eventlogWatchers: 150, guestWatchers: 0, listIdWaits: 2, statsWatchers: 0 };
 
   it('reads a step line of the probe', () => {
-    const line = `${PROBE_PREFIX}${JSON.stringify({ step: 1796305280.533, stepMs: 2.3, posted: 42, submitted: 3, held })}`;
-    expect(parseProbeLine(line)).toEqual({ step: 1796305280.533, stepMs: 2.3, posted: 42, submitted: 3, held });
-    expect(parseProbeLine(`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0,"submitted":0}`)).toEqual({ step: 1, stepMs: 0, posted: 0, submitted: 0 });
+    const line = `${PROBE_PREFIX}${JSON.stringify({ step: 1796305280.533, stepMs: 2.3, posted: 42, submitted: 3, annotations: 5, busyAfterPreviousMs: 120, held })}`;
+    expect(parseProbeLine(line)).toEqual({ step: 1796305280.533, stepMs: 2.3, posted: 42, submitted: 3, annotations: 5, busyAfterPreviousMs: 120, held });
+    expect(parseProbeLine(`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0,"submitted":0,"annotations":0}`)).toEqual({ step: 1, stepMs: 0, posted: 0, submitted: 0, annotations: 0 });
   });
 
   it.each([
     ['flux-graphql: backend embedded:jobs=3000,seed=1,live'],
     [`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0`],
-    [`${PROBE_PREFIX}{"step":"1","stepMs":0,"posted":0,"submitted":0}`],
-    [`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0}`],
-    [`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0,"submitted":0,"held":{"journalStreams":1}}`],
+    [`${PROBE_PREFIX}{"step":"1","stepMs":0,"posted":0,"submitted":0,"annotations":0}`],
+    [`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0,"submitted":0}`],
+    [`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0,"submitted":0,"annotations":0,"busyAfterPreviousMs":"1"}`],
+    [`${PROBE_PREFIX}{"step":1,"stepMs":0,"posted":0,"submitted":0,"annotations":0,"held":{"journalStreams":1}}`],
     [`${PROBE_PREFIX}null`],
   ])('is undefined for %s', (line) => {
     expect(parseProbeLine(line)).toBeUndefined();
