@@ -15,12 +15,22 @@
  * filters share step 2. Each subscriber's changes go out in journal order.
  */
 import { JobListFailure, JobListIdRPC, classifyFailure, toJobIdInput, type JobQuery, type JobRecord } from '../../joblist';
-import { JobState } from '../../flux/constants';
+import { ALL_STATES_MASK, JobState } from '../../flux/constants';
 import type { FluxHandle } from '../../flux/handle';
+import type { Json, JsonObject } from '../../flux/json';
 import { expectedErrorFor } from '../errors';
 import type { JobChange } from './job-change';
 import type { JournalListener, JournalNotice } from './journal-feed';
 import type { LiveQueue } from './live-queue';
+
+/** Slack for the since bound of `match`, against rounding of the timestamps Flux keeps. */
+const SINCE_MARGIN_SECONDS = 1;
+
+/** The mask of `state` (one state bit) and every state after it; every state when unknown. */
+function stateOrLater(state: Json | undefined): number {
+  if (typeof state !== 'number' || state <= 0 || (state & (state - 1)) !== 0) return ALL_STATES_MASK;
+  return ALL_STATES_MASK & ~(state - 1);
+}
 
 /** Per credentials, the jobs Flux would not show: at most this many remembered. */
 const MAX_HIDDEN_JOBS = 100_000;
@@ -49,12 +59,23 @@ export class JournalReads {
     });
   }
 
-  /** The job if it matches `query` for `credentials` (whose filters `filters` names), else null. */
+  /**
+   * The job if it matches `query` for `credentials` (whose filters `filters` names), else null.
+   * Pinned to the job's exact t_submit; job-list is spared its other jobs by two bounds a job
+   * read after this event cannot be outside: its state or a later one (states only move on), and
+   * for the inactive list, since shortly before the event (a job that became inactive after it has
+   * a later t_inactive, and one already inactive has the t_inactive it was read with).
+   */
   match(notice: JournalNotice, record: JobRecord, filters: string, handle: FluxHandle, query: JobQuery): Promise<JobRecord | null> {
     return memo(this.matches, notice, filters, async () => {
       const submitted = String(record.t_submit);
-      const pinned = { and: [{ t_submit: [`>=${submitted}`] }, { t_submit: [`<=${submitted}`] }] };
-      const found = await query.list(handle, pinned, 0, ['all']);
+      const pinned: JsonObject = {
+        and: [{ t_submit: [`>=${submitted}`] }, { t_submit: [`<=${submitted}`] }, { states: [stateOrLater(record.state)] }],
+      };
+      const inactiveAt = typeof record.t_inactive === 'number' && record.t_inactive > 0 ? record.t_inactive : Infinity;
+      const becameInactiveAfter = Math.min(notice.entry.timestamp, inactiveAt) - SINCE_MARGIN_SECONDS;
+      const narrowed = becameInactiveAfter > 0 ? query.withSince(becameInactiveAfter) : query;
+      const found = await narrowed.list(handle, pinned, 0, ['all']);
       return found.find((job) => job.id === notice.id) ?? null;
     });
   }

@@ -6,6 +6,7 @@
  */
 import { EmbeddedInstance } from '../../../src/embedded';
 import { Role } from '../../../src/flux/constants';
+import type { FluxHandle } from '../../../src/flux/handle';
 import { encodeJobId } from '../../../src/flux/jobid';
 import { createApp, type FluxGraphQLApp } from '../../../src/server/app';
 import { ev, job } from '../../embedded/job-builders';
@@ -120,6 +121,46 @@ describe('jobChanges from the journal', () => {
       ['alloc', encodeJobId(3001n), 'RUN'],
       ['start', encodeJobId(3001n), 'RUN'],
     ]);
+    await reader.close();
+  });
+
+  it('with filters, a job that moves on while its match is asked is still found, in the state job-list has then', async () => {
+    const instance = new EmbeddedInstance({ ownerUserid: 0, now: () => T0 + 100 });
+    const inner = instance.handle();
+    let movedOn = false;
+    // The first match read for job 3100 after its alloc: the job finishes before job-list answers.
+    const moveOn = (topic: string, payload: object | undefined): void => {
+      if (topic !== 'job-list.list' || movedOn || !JSON.stringify(payload ?? {}).includes('t_submit')) return;
+      movedOn = true;
+      for (const [index, name] of ['start', 'finish', 'release', 'free', 'clean'].entries()) {
+        instance.sink.post(3100n, ev(name, T0 + 20 + index, name === 'finish' ? { status: 0 } : name === 'release' ? { ranks: 'all', final: true } : undefined));
+      }
+    };
+    const handle: FluxHandle = {
+      uri: inner.uri,
+      rpc: (topic, payload, options) => {
+        moveOn(topic, payload);
+        return inner.rpc(topic, payload, options);
+      },
+      rpcStream: (topic, payload, options) => {
+        moveOn(topic, payload);
+        return inner.rpcStream(topic, payload, options);
+      },
+      close: () => inner.close(),
+    };
+    for (let id = 1n; id <= 50n; id++) instance.sink.ingest(job(id, 'inactive', T0 - 1000 + Number(id), { spec: { command: ['sim'] } }));
+    instance.sink.ingest(job(3100n, 'sched', T0, { spec: { command: ['sim'] } }));
+    const app = createApp({ handle, logging: false });
+    const { reader } = await subscribeSse(app, CHANGES('(name: "sim")'));
+    await reader.opened();
+    await settle();
+    instance.sink.post(3100n, ev('alloc', T0 + 10));
+    const changes = await collect(reader, 6);
+    expect(movedOn).toBe(true);
+    expect(changes.map((c) => [c.event, c.job.id])).toEqual(
+      ['alloc', 'start', 'finish', 'release', 'free', 'clean'].map((event) => [event, encodeJobId(3100n)]),
+    );
+    expect(changes[0]?.job.state).toBe('INACTIVE');
     await reader.close();
   });
 
