@@ -148,7 +148,7 @@ describe('jobChanges from the journal', () => {
       },
       close: () => inner.close(),
     };
-    for (let id = 1n; id <= 50n; id++) instance.sink.ingest(job(id, 'inactive', T0 - 1000 + Number(id), { spec: { command: ['sim'] } }));
+    for (let id = 1n; id <= 50n; id++) instance.sink.ingest(job(id, 'completed', T0 - 1000 + Number(id), { spec: { command: ['sim'] } }));
     instance.sink.ingest(job(3100n, 'sched', T0, { spec: { command: ['sim'] } }));
     const app = createApp({ handle, logging: false });
     const { reader } = await subscribeSse(app, CHANGES('(name: "sim")'));
