@@ -77,6 +77,16 @@ export function ev(name: string, timestamp: number, context?: JsonObject): Event
 }
 
 /** Where a job's eventlog stops. */
+/** The events that take a job from SCHED to clean, one after another (timestamps are the caller's). */
+export const SCHED_TO_CLEAN: ReadonlyArray<readonly [name: string, context: JsonObject | undefined]> = [
+  ['alloc', undefined],
+  ['start', undefined],
+  ['finish', { status: 0 }],
+  ['release', { ranks: 'all', final: true }],
+  ['free', undefined],
+  ['clean', undefined],
+];
+
 export type Stage =
   | 'new'
   | 'depend'

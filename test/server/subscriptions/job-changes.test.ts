@@ -7,9 +7,10 @@
 import { EmbeddedInstance } from '../../../src/embedded';
 import { Role } from '../../../src/flux/constants';
 import type { FluxHandle } from '../../../src/flux/handle';
+import type { JsonObject } from '../../../src/flux/json';
 import { encodeJobId } from '../../../src/flux/jobid';
 import { createApp, type FluxGraphQLApp } from '../../../src/server/app';
-import { ev, job } from '../../embedded/job-builders';
+import { SCHED_TO_CLEAN, ev, job } from '../../embedded/job-builders';
 import { subscribeSse, type SseReader } from '../../support/sse';
 import { openEmbeddedInstance } from '../../../src/server/backend';
 import { embeddedIdentity } from '../../support/embedded-identity';
@@ -33,19 +34,14 @@ const CHANGES = (args: string): string => `subscription { jobChanges${args} { ev
 async function runJobThrough(instance: EmbeddedInstance, id: bigint, name = 'sim', userid = 1000): Promise<void> {
   instance.sink.ingest({ ...job(id, 'new', T0, { userid, spec: { command: [name] } }) });
   await settle();
-  const steps: [string, object | undefined][] = [
+  const steps: (readonly [string, JsonObject | undefined])[] = [
     ['validate', undefined],
     ['depend', undefined],
     ['priority', { priority: 16 }],
-    ['alloc', undefined],
-    ['start', undefined],
-    ['finish', { status: 0 }],
-    ['release', { ranks: 'all', final: true }],
-    ['free', undefined],
-    ['clean', undefined],
+    ...SCHED_TO_CLEAN,
   ];
   for (const [index, [event, context]] of steps.entries()) {
-    instance.sink.post(id, ev(event, T0 + index + 1, context as never));
+    instance.sink.post(id, ev(event, T0 + index + 1, context));
     await settle();
   }
 }
@@ -132,9 +128,7 @@ describe('jobChanges from the journal', () => {
     const moveOn = (topic: string, payload: object | undefined): void => {
       if (topic !== 'job-list.list' || movedOn || !JSON.stringify(payload ?? {}).includes('t_submit')) return;
       movedOn = true;
-      for (const [index, name] of ['start', 'finish', 'release', 'free', 'clean'].entries()) {
-        instance.sink.post(3100n, ev(name, T0 + 20 + index, name === 'finish' ? { status: 0 } : name === 'release' ? { ranks: 'all', final: true } : undefined));
-      }
+      for (const [index, [name, context]] of SCHED_TO_CLEAN.slice(1).entries()) instance.sink.post(3100n, ev(name, T0 + 20 + index, context));
     };
     const handle: FluxHandle = {
       uri: inner.uri,

@@ -13,7 +13,7 @@ import { openHandle } from '../../../src/flux/connect';
 import type { FluxHandle } from '../../../src/flux/handle';
 import { encodeJobId } from '../../../src/flux/jobid';
 import { createApp, type FluxGraphQLApp } from '../../../src/server/app';
-import { ev, job } from '../../embedded/job-builders';
+import { SCHED_TO_CLEAN, ev, job } from '../../embedded/job-builders';
 import { subscribeSse } from '../../support/sse';
 
 const T0 = 1796190000;
@@ -62,23 +62,15 @@ describe('subscriptions over a wire broker', () => {
     await until(async () => (await openOnBroker()).journals === 1);
     expect(await openOnBroker()).toEqual({ watchers: 1, journals: 1 });
 
-    const steps: [string, object | undefined][] = [
-      ['alloc', undefined],
-      ['start', undefined],
-      ['finish', { status: 0 }],
-      ['release', { ranks: 'all', final: true }],
-      ['free', undefined],
-      ['clean', undefined],
-    ];
     // One event at a time, as a job moves: each change is read before the next event.
     const seen: { event: string; job: { id: string; state: string } }[] = [];
-    for (const [index, [name, context]] of steps.entries()) {
-      instance.sink.post(7000n, ev(name, T0 + 10 + index, context as never));
+    for (const [index, [name, context]] of SCHED_TO_CLEAN.entries()) {
+      instance.sink.post(7000n, ev(name, T0 + 10 + index, context));
       const [change] = (await changes.reader.results(1)) as { data: { jobChanges: (typeof seen)[number] } }[];
       seen.push((change as { data: { jobChanges: (typeof seen)[number] } }).data.jobChanges);
     }
     const live = (await events.reader.results()) as { data: { jobEvents: { name: string } } }[];
-    expect(live.map((r) => r.data.jobEvents.name)).toEqual(steps.map(([name]) => name));
+    expect(live.map((r) => r.data.jobEvents.name)).toEqual(SCHED_TO_CLEAN.map(([name]) => name));
     expect(seen.map((c) => [c.event, c.job.state])).toEqual([
       ['alloc', 'RUN'],
       ['start', 'RUN'],
